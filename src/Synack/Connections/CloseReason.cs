@@ -1,0 +1,53 @@
+namespace Synack.Connections;
+
+/// <summary>
+/// Why a connection ended. Set exactly once, by the first event that starts the end (first writer wins);
+/// later events never overwrite it. Read it from <see cref="Connection.CloseReason"/> or await <see cref="Connection.Closed"/>.
+/// </summary>
+/// <remarks>
+/// <code>
+///  event (first one wins)                          reason                        on the wire from us
+///  ----------------------------------------------  ----------------------------  -------------------
+///  CloseAsync()                                    LocalClose                    FIN, then close after peer's FIN
+///  CompleteOutput(), then the peer's FIN           LocalHalfCloseThenRemoteFin   FIN
+///  Abort()                                         LocalAbort                    RST (SO_LINGER 0)
+///  recv() == 0 before we finished sending          RemoteFin                     FIN when we finish
+///  ECONNRESET / EPIPE                              RemoteReset                   nothing (already dead)
+///  malformed frame                                 ProtocolError                 RST
+///  oversize frame or exceeded cap                  LimitExceeded                 RST
+///  a deadline passed                               Timeout                       RST
+///  server drain closed or aborted the connection   ServerDrain                   FIN (idle) or RST (after timeout)
+/// </code>
+/// </remarks>
+public enum CloseReason
+{
+    /// <summary>The connection is still open and nothing has started its end.</summary>
+    None = 0,
+
+    /// <summary>This side called <see cref="Connection.CloseAsync"/> (graceful: FIN, drain until peer's FIN, close).</summary>
+    LocalClose,
+
+    /// <summary>This side half-closed with <see cref="Connection.CompleteOutput"/>; the peer then sent its FIN.</summary>
+    LocalHalfCloseThenRemoteFin,
+
+    /// <summary>This side called <see cref="Connection.Abort"/>: RST, unsent data dropped.</summary>
+    LocalAbort,
+
+    /// <summary>The peer sent FIN first (recv() returned 0).</summary>
+    RemoteFin,
+
+    /// <summary>The peer (or the network) reset the connection: ECONNRESET or EPIPE.</summary>
+    RemoteReset,
+
+    /// <summary>The peer sent malformed data; the connection was aborted.</summary>
+    ProtocolError,
+
+    /// <summary>The peer exceeded a configured limit (frame length, buffer cap); the connection was aborted.</summary>
+    LimitExceeded,
+
+    /// <summary>A deadline passed (connect, close, idle); the connection was aborted.</summary>
+    Timeout,
+
+    /// <summary>The server was stopping: the connection was closed while idle or aborted when the drain timeout passed.</summary>
+    ServerDrain,
+}

@@ -1,0 +1,64 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using Synack.Errors;
+using Synack.Framing;
+
+namespace Synack.Connections;
+
+public sealed partial class Connection
+{
+    /// <summary>
+    /// readn: fills <paramref name="destination"/> completely, however the bytes arrive (never returns short).
+    /// </summary>
+    /// <returns><c>true</c> when filled; <c>false</c> when the stream ended cleanly before the first byte.</returns>
+    /// <exception cref="SynackException"><see cref="ErrorKind.TruncatedFrame"/> when the stream ends part-way; reset or closed connection.</exception>
+    public async ValueTask<bool> ReadExactlyAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        if (destination.IsEmpty)
+        {
+            return true;
+        }
+
+        var reader = new FrameReader<ReadOnlySequence<byte>>(this, new FixedLengthCodec(destination.Length));
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        reader.Current.CopyTo(destination.Span);
+        reader.Release();
+        return true;
+    }
+
+    /// <summary>
+    /// readline: reads one line terminated by LF (a CR before the LF is removed) and decodes it as UTF-8.
+    /// </summary>
+    /// <param name="maxLength">The longest line accepted, terminator excluded. Default 8 KiB.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The line without its terminator, or <c>null</c> at a clean end-of-stream.</returns>
+    /// <exception cref="SynackException"><see cref="ErrorKind.LimitExceeded"/> for a longer line (the connection is aborted),
+    /// <see cref="ErrorKind.TruncatedFrame"/> when the stream ends inside a line; reset or closed connection.</exception>
+    public async ValueTask<string?> ReadLineAsync(int maxLength = FrameLimits.DefaultMaxLineLength, CancellationToken cancellationToken = default)
+    {
+        var reader = new FrameReader<ReadOnlySequence<byte>>(this, new LineCodec(LineEnding.Lf, maxLength));
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        string line = Encoding.UTF8.GetString(reader.Current);
+        reader.Release();
+        return line;
+    }
+
+    /// <summary>Sends <paramref name="line"/> as UTF-8 followed by LF, as one unit (see <see cref="SendAsync"/>).</summary>
+    public ValueTask SendLineAsync(string line, CancellationToken cancellationToken = default) =>
+        SendFrameAsync(new LineCodec(LineEnding.Lf), Encoding.UTF8.GetBytes(line).AsMemory(), cancellationToken);
+
+    /// <summary>Creates a reader of frames decoded by <paramref name="decoder"/>. Use one reader per connection at a time.</summary>
+    public FrameReader<T> CreateFrameReader<T>(IFrameDecoder<T> decoder) => new(this, decoder);
+
+    /// <summary>Creates a writer of frames encoded by <paramref name="encoder"/>. Any number may be used concurrently.</summary>
+    public FrameWriter<T> CreateFrameWriter<T>(IFrameEncoder<T> encoder) => new(this, encoder);
+}

@@ -1,0 +1,126 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Synack.Errors;
+
+namespace Synack.Connections;
+
+public sealed partial class Connection
+{
+    private const int MinimumReadSize = 4096;
+    private int _discardInput;
+    private int _idle;
+
+    /// <summary>True while a frame helper waits for the first byte of the next frame (used by server drain).</summary>
+    internal bool IsIdle => Volatile.Read(ref _idle) != 0;
+
+    internal bool IsStopRequested => _stopRequested.IsCancellationRequested;
+
+    /// <summary>Marks whether a frame helper is waiting at a frame boundary. Full fence: pairs with <see cref="RequestStop"/>.</summary>
+    internal void SetIdle(bool idle) => Interlocked.Exchange(ref _idle, idle ? 1 : 0);
+
+    /// <summary>Asks the handler to finish: signals <see cref="StopRequested"/> and wakes a helper that waits idle between frames.</summary>
+    internal void RequestStop()
+    {
+        _stopRequested.Cancel();
+        if (IsIdle)
+        {
+            _input.Reader.CancelPendingRead();
+        }
+    }
+
+    /// <summary>Stops delivering input: later bytes are read and dropped until the peer's FIN, so close() never sends RST.</summary>
+    private void BeginDiscardInput()
+    {
+        if (Interlocked.Exchange(ref _discardInput, 1) == 0)
+        {
+            _input.Writer.CancelPendingFlush();
+            _input.Reader.CancelPendingRead();
+        }
+    }
+
+    private async Task ReceivePumpAsync()
+    {
+        PipeWriter writer = _input.Writer;
+        try
+        {
+            while (Volatile.Read(ref _discardInput) == 0)
+            {
+                // Zero-byte read: wait for readability without holding a buffer, so idle connections pin no memory.
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                if (Volatile.Read(ref _discardInput) != 0)
+                {
+                    break;
+                }
+
+                Memory<byte> buffer = writer.GetMemory(MinimumReadSize);
+                int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                if (received == 0)
+                {
+                    OnRemoteFin();
+                    writer.Complete();
+                    return;
+                }
+
+                writer.Advance(received);
+                FlushResult flush = await writer.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted)
+                {
+                    // The application completed Input: it will read no more. Keep draining to see the FIN.
+                    Interlocked.Exchange(ref _discardInput, 1);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            writer.Complete(ClassifyPumpError(e, "read"));
+            return;
+        }
+
+        // Discarding: the application will read no more. Fail its reads now, then drop bytes until the peer's FIN.
+        writer.Complete(new SynackException(ErrorKind.Closed, "read", "connection closed locally", LocalEndPoint, RemoteEndPoint));
+        await DiscardUntilFinAsync().ConfigureAwait(false);
+    }
+
+    private async Task DiscardUntilFinAsync()
+    {
+        byte[] scratch = new byte[MinimumReadSize];
+        try
+        {
+            while (await _socket.ReceiveAsync(scratch, SocketFlags.None).ConfigureAwait(false) > 0)
+            {
+            }
+
+            OnRemoteFin();
+        }
+        catch (Exception e)
+        {
+            _ = ClassifyPumpError(e, "read");
+        }
+    }
+
+    private void OnRemoteFin() =>
+        TrySetCloseReason(Volatile.Read(ref _finSent) != 0 ? CloseReason.LocalHalfCloseThenRemoteFin : CloseReason.RemoteFin);
+
+    /// <summary>Turns a pump's exception into the error pending operations see, recording RemoteReset when the peer reset.</summary>
+    private SynackException ClassifyPumpError(Exception e, string operation)
+    {
+        if (Volatile.Read(ref _aborted) != 0 || e is ObjectDisposedException
+            || e is SocketException { SocketErrorCode: SocketError.OperationAborted })
+        {
+            return new SynackException(ErrorKind.Closed, operation, $"connection aborted locally ({CloseReason})",
+                LocalEndPoint, RemoteEndPoint, SocketError.OperationAborted, e);
+        }
+
+        SynackException error = SocketErrors.Wrap(e, operation, LocalEndPoint, RemoteEndPoint);
+        if (error.IsConnectionLost)
+        {
+            TrySetCloseReason(CloseReason.RemoteReset);
+        }
+        else if (error.Kind == ErrorKind.TimedOut)
+        {
+            TrySetCloseReason(CloseReason.Timeout);
+        }
+
+        return error;
+    }
+}

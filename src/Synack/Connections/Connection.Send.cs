@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Synack.Errors;
+using Synack.Framing;
+
+namespace Synack.Connections;
+
+public sealed partial class Connection
+{
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private int _finSent;
+
+    /// <summary>
+    /// Sends all of <paramref name="data"/> (never short), waiting while the pending-send cap is reached. Safe to call
+    /// from several tasks at once: each call's bytes go out contiguously.
+    /// </summary>
+    /// <exception cref="SynackException">The connection was reset (<see cref="ErrorKind.Reset"/>,
+    /// <see cref="ErrorKind.BrokenPipe"/>) or closed by this side (<see cref="ErrorKind.Closed"/>).</exception>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        WriteLockedAsync(static (output, state) => output.Write(state.Span), data, cancellationToken);
+
+    /// <summary>Encodes one frame and sends it as a unit; used by <see cref="FrameWriter{T}"/>.</summary>
+    internal ValueTask SendFrameAsync<T>(IFrameEncoder<T> encoder, T frame, CancellationToken cancellationToken) =>
+        WriteLockedAsync(static (output, state) => state.encoder.Encode(state.frame, output), (encoder, frame), cancellationToken);
+
+    private async ValueTask WriteLockedAsync<TState>(Action<IBufferWriter<byte>, TState> write, TState state, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (CloseReason is not CloseReason.None and not CloseReason.RemoteFin || Volatile.Read(ref _outputCompleted) != 0)
+            {
+                throw WriteAfterCloseError();
+            }
+
+            write(_output.Writer, state);
+            FlushResult result = await _output.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                throw WriteAfterCloseError();
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or (IOException and not SynackException))
+        {
+            throw ClassifyPumpError(e, "write");
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private SynackException WriteAfterCloseError() => CloseReason == CloseReason.RemoteReset
+        ? new SynackException(ErrorKind.Reset, "write", "connection reset by peer", LocalEndPoint, RemoteEndPoint, SocketError.ConnectionReset)
+        : new SynackException(ErrorKind.Closed, "write", $"connection is closed for sending ({CloseReason})", LocalEndPoint, RemoteEndPoint);
+
+    private async Task SendPumpAsync()
+    {
+        PipeReader reader = _output.Reader;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await reader.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    error = ClassifyPumpError(new ObjectDisposedException(nameof(Connection)), "write");
+                    break;
+                }
+
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                foreach (ReadOnlyMemory<byte> segment in buffer)
+                {
+                    for (ReadOnlyMemory<byte> rest = segment; !rest.IsEmpty;)
+                    {
+                        rest = rest[await _socket.SendAsync(rest, SocketFlags.None).ConfigureAwait(false)..];
+                    }
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    Interlocked.Exchange(ref _finSent, 1);
+                    _socket.Shutdown(SocketShutdown.Send);
+                    break;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            error = ClassifyPumpError(e, "write");
+        }
+        finally
+        {
+            reader.Complete(error);
+        }
+    }
+}

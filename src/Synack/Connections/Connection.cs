@@ -1,0 +1,141 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Synack.Transport;
+
+namespace Synack.Connections;
+
+/// <summary>
+/// One TCP connection: a duplex pipe over a socket, with classic helpers that never return short, explicit close verbs
+/// and exactly one recorded <see cref="Connections.CloseReason"/>.
+/// </summary>
+/// <remarks>
+/// <para>Two pumps move bytes: the receive pump copies socket → <see cref="Input"/>, the send pump copies
+/// <see cref="Output"/> → socket. Their states:</para>
+/// <code>
+///   receive pump:  Reading ──recv()==0──► Eof (Input completes, reason RemoteFin or LocalHalfCloseThenRemoteFin)
+///                     │ CloseAsync            └── ECONNRESET ──► Faulted (Input fails with Reset, reason RemoteReset)
+///                     ▼
+///                  Discarding (Input fails with Closed; bytes are read and dropped until the peer's FIN)
+///   send pump:     Sending ──Output completed──► shutdown(SHUT_WR) = FIN ──► Done
+///                     └── EPIPE/ECONNRESET ──► Faulted (writes fail with Reset/BrokenPipe)
+/// </code>
+/// <para>When both pumps are done the socket is closed and <see cref="Closed"/> completes. <see cref="Abort"/> closes it at
+/// once with SO_LINGER 0 (RST). Reads and writes pending at that moment complete with a <see cref="Errors.SynackException"/>.</para>
+/// <para>Thread safety: the send helpers (<see cref="SendAsync"/>, <see cref="Framing.FrameWriter{T}"/>) serialize whole
+/// frames, so several tasks may send at once without interleaving. <see cref="Input"/> and <see cref="Output"/> used
+/// directly follow System.IO.Pipelines rules: one reader and one writer at a time. Close verbs are idempotent and may
+/// race each other and <see cref="DisposeAsync"/> from any thread.</para>
+/// </remarks>
+public sealed partial class Connection : IAsyncDisposable
+{
+    private static long s_nextId;
+
+    private readonly Socket _socket;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly TimeProvider _time;
+    private readonly TaskCompletionSource<CloseReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closedToken = new();
+    private readonly CancellationTokenSource _stopRequested = new();
+    private int _closeReason;
+    private Task _receivePump = Task.CompletedTask;
+    private Task _sendPump = Task.CompletedTask;
+
+    internal Connection(Socket socket, ConnectionOptions options, TimeProvider? timeProvider = null)
+    {
+        _socket = socket;
+        Options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        Id = Interlocked.Increment(ref s_nextId);
+        LocalEndPoint = socket.LocalEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+        RemoteEndPoint = socket.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+
+        _input = new Pipe(new PipeOptions(
+            pauseWriterThreshold: options.MaxReadBufferSize,
+            resumeWriterThreshold: options.MaxReadBufferSize / 2,
+            useSynchronizationContext: false));
+        _output = new Pipe(new PipeOptions(
+            pauseWriterThreshold: options.MaxPendingSendBytes,
+            resumeWriterThreshold: options.MaxPendingSendBytes / 2,
+            useSynchronizationContext: false));
+    }
+
+    /// <summary>A process-unique number, for logs.</summary>
+    public long Id { get; }
+
+    /// <summary>The options this connection was created with.</summary>
+    public ConnectionOptions Options { get; }
+
+    /// <summary>This side's address and port.</summary>
+    public EndPoint LocalEndPoint { get; }
+
+    /// <summary>The peer's address and port.</summary>
+    public EndPoint RemoteEndPoint { get; }
+
+    /// <summary>
+    /// Bytes received from the peer. Completes normally at the peer's FIN (clean end-of-stream) and with a
+    /// <see cref="Errors.SynackException"/> on reset, abort or local close. One reader at a time.
+    /// </summary>
+    public PipeReader Input => _input.Reader;
+
+    /// <summary>
+    /// Bytes to send to the peer. Completing it half-closes the connection (FIN after the queued bytes). Flushes wait while
+    /// more than <see cref="ConnectionOptions.MaxPendingSendBytes"/> are queued. One writer at a time; use
+    /// <see cref="SendAsync"/> or a <see cref="Framing.FrameWriter{T}"/> to send from several tasks.
+    /// </summary>
+    public PipeWriter Output => _output.Writer;
+
+    /// <summary>Why the connection ended, or <see cref="CloseReason.None"/> while nothing has ended it.</summary>
+    public CloseReason CloseReason => (CloseReason)Volatile.Read(ref _closeReason);
+
+    /// <summary>Completes with the close reason once the socket is closed (both directions finished, or aborted).</summary>
+    public Task<CloseReason> Closed => _closed.Task;
+
+    /// <summary>Cancelled once the socket is closed.</summary>
+    public CancellationToken ConnectionClosed => _closedToken.Token;
+
+    /// <summary>
+    /// Cancelled when the owning server starts draining. Handlers that read <see cref="Input"/> directly should finish
+    /// the message in hand and return; the frame helpers already return end-of-stream at the next frame boundary.
+    /// </summary>
+    public CancellationToken StopRequested => _stopRequested.Token;
+
+    /// <summary>The underlying socket, for options Synack does not wrap. Do not read, write or close it directly.</summary>
+    public Socket Socket => _socket;
+
+    internal TimeProvider Time => _time;
+
+    /// <summary>Configures the socket and starts both pumps.</summary>
+    internal void Start()
+    {
+        SocketConfigurator.Apply(_socket, Options);
+        _receivePump = ReceivePumpAsync();
+        _sendPump = SendPumpAsync();
+        _ = FinishWhenPumpsEndAsync();
+    }
+
+    /// <summary>Records <paramref name="reason"/> if no reason was recorded yet. Returns true if this call set it.</summary>
+    internal bool TrySetCloseReason(CloseReason reason) =>
+        Interlocked.CompareExchange(ref _closeReason, (int)reason, (int)CloseReason.None) == (int)CloseReason.None;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"#{Id} {LocalEndPoint}->{RemoteEndPoint}";
+
+    private async Task FinishWhenPumpsEndAsync()
+    {
+        await Task.WhenAll(_receivePump, _sendPump).ConfigureAwait(false);
+        ReleaseSocket();
+    }
+
+    private void ReleaseSocket()
+    {
+        // Both directions are finished (or the socket was aborted): nothing unread remains, so close() sends no RST.
+        _socket.Dispose();
+        TrySetCloseReason(CloseReason.LocalClose);
+        if (_closed.TrySetResult(CloseReason))
+        {
+            _closedToken.Cancel();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Buffers;
+
+namespace Synack.Framing;
+
+/// <summary>
+/// Fixed-length framing: every frame is exactly <see cref="FrameLength"/> bytes, with no header.
+/// <code>
+/// +--------+--------+--------+
+/// | frame0 | frame1 | frame2 |   each FrameLength bytes
+/// +--------+--------+--------+
+/// </code>
+/// </summary>
+public sealed class FixedLengthCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>
+{
+    /// <summary>Creates a codec for frames of <paramref name="frameLength"/> bytes (1 byte to 1 GiB).</summary>
+    public FixedLengthCodec(int frameLength) => FrameLength = Check.Range(frameLength, 1, 1 << 30);
+
+    /// <summary>The length of every frame.</summary>
+    public int FrameLength { get; }
+
+    /// <inheritdoc/>
+    public long MaxFrameLength => FrameLength;
+
+    /// <inheritdoc/>
+    public bool TryDecode(ref SequenceReader<byte> input, out ReadOnlySequence<byte> frame)
+    {
+        if (input.Remaining < FrameLength)
+        {
+            frame = default;
+            return false;
+        }
+
+        frame = input.UnreadSequence.Slice(0, FrameLength);
+        input.Advance(FrameLength);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public void Encode(in ReadOnlyMemory<byte> frame, IBufferWriter<byte> output)
+    {
+        if (frame.Length != FrameLength)
+        {
+            throw new ArgumentException($"frame is {frame.Length} bytes; this codec's frames are exactly {FrameLength}", nameof(frame));
+        }
+
+        output.Write(frame.Span);
+    }
+}

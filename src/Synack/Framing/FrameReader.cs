@@ -1,0 +1,202 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Synack.Connections;
+using Synack.Errors;
+
+namespace Synack.Framing;
+
+/// <summary>
+/// The one loop that turns a byte stream into frames: it owns <c>AdvanceTo</c>, end-of-stream and the buffering limit,
+/// and asks an <see cref="IFrameDecoder{T}"/> to cut frames. Every codec gets the same guarantees from it.
+/// </summary>
+/// <remarks>
+/// <code>
+///  ReadAsync ──► release previous frame ──► decoder.TryDecode(buffered)
+///                   ├─ frame           → Current = frame, return true  (frame valid until the next ReadAsync)
+///                   ├─ need more       → buffered &gt; MaxFrameLength?  → LimitExceeded (connection aborted, RST)
+///                   │                    end of stream, nothing buffered → return false   (clean EOF, not an error)
+///                   │                    end of stream, bytes buffered   → TruncatedFrame
+///                   │                    otherwise await more bytes
+///                   └─ decoder throws  → ProtocolError / LimitExceeded (connection aborted, RST)
+/// </code>
+/// On a connection owned by a draining server, <see cref="ReadAsync"/> returns <c>false</c> at the next frame boundary
+/// (nothing partial buffered), so in-flight frames finish and idle connections close. Not thread-safe: one reader.
+/// </remarks>
+/// <typeparam name="T">The frame type.</typeparam>
+public sealed class FrameReader<T>
+{
+    private readonly PipeReader _input;
+    private readonly IFrameDecoder<T> _decoder;
+    private readonly Connection? _owner;
+    private SequencePosition _consumed;
+    private bool _holdingFrame;
+    private long _bufferedAfterFrame;
+    private T _current = default!;
+
+    /// <summary>Reads frames from a bare pipe (in-memory use and tests).</summary>
+    public FrameReader(PipeReader input, IFrameDecoder<T> decoder)
+    {
+        _input = input ?? throw new ArgumentNullException(nameof(input));
+        _decoder = decoder ?? throw new ArgumentNullException(nameof(decoder));
+    }
+
+    /// <summary>Reads frames from a connection: errors abort it with the matching close reason, and drain is honoured.</summary>
+    public FrameReader(Connection connection, IFrameDecoder<T> decoder)
+        : this((connection ?? throw new ArgumentNullException(nameof(connection))).Input, decoder)
+    {
+        _owner = connection;
+    }
+
+    /// <summary>The last frame read. Slices of the input stay valid until the next <see cref="ReadAsync"/> or <see cref="Release"/>.</summary>
+    public T Current => _holdingFrame ? _current : throw new InvalidOperationException("No frame is held: call ReadAsync first.");
+
+    /// <summary>Reads the next frame into <see cref="Current"/>.</summary>
+    /// <returns><c>true</c> with a frame; <c>false</c> at a clean end-of-stream (or a server drain at a frame boundary).</returns>
+    /// <exception cref="SynackException">Malformed (<see cref="ErrorKind.ProtocolError"/>), oversize
+    /// (<see cref="ErrorKind.LimitExceeded"/>) or truncated (<see cref="ErrorKind.TruncatedFrame"/>) input; reset or closed connection.</exception>
+    public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        Release();
+        while (true)
+        {
+            // Idle means: at a frame boundary with nothing buffered. Only then may a draining server end the stream here.
+            ReadResult result;
+            if (_owner is null || _bufferedAfterFrame != 0 || !_input.TryRead(out result))
+            {
+                ReadResult? waited = await WaitForBytesAsync(cancellationToken).ConfigureAwait(false);
+                if (waited is not { } got)
+                {
+                    return false; // draining, and idle at a frame boundary
+                }
+
+                result = got;
+                if (result.IsCanceled && _owner is { IsStopRequested: true } && result.Buffer.IsEmpty)
+                {
+                    _input.AdvanceTo(result.Buffer.Start);
+                    return false;
+                }
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            if (result.IsCanceled && _owner is { CloseReason: not CloseReason.None and not CloseReason.RemoteFin })
+            {
+                _input.AdvanceTo(buffer.Start);
+                throw new SynackException(ErrorKind.Closed, "read", $"connection is closing ({_owner.CloseReason})",
+                    _owner.LocalEndPoint, _owner.RemoteEndPoint);
+            }
+
+            if (TryDecode(buffer, out T frame, out SequencePosition consumed))
+            {
+                _current = frame;
+                _consumed = consumed;
+                _holdingFrame = true;
+                _bufferedAfterFrame = buffer.Slice(consumed).Length;
+                return true;
+            }
+
+            _bufferedAfterFrame = buffer.Length;
+            if (buffer.Length > _decoder.MaxFrameLength)
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                throw Fail(SynackException.Limit(
+                    $"{buffer.Length} bytes buffered without a complete frame; the maximum frame length is {_decoder.MaxFrameLength}"));
+            }
+
+            if (_owner is not null && buffer.Length >= _owner.Options.MaxReadBufferSize)
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                throw Fail(SynackException.Limit(
+                    $"{buffer.Length} bytes buffered without a complete frame; the read buffer cap is {_owner.Options.MaxReadBufferSize}"));
+            }
+
+            if (result.IsCompleted)
+            {
+                _input.AdvanceTo(buffer.End);
+                if (buffer.IsEmpty)
+                {
+                    return false;
+                }
+
+                throw Fail(SynackException.Truncated(buffer.Length));
+            }
+
+            _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Releases the held frame's bytes back to the pipe. Called by <see cref="ReadAsync"/>; call it yourself to stop reading early.</summary>
+    public void Release()
+    {
+        if (_holdingFrame)
+        {
+            _holdingFrame = false;
+            _current = default!;
+            _input.AdvanceTo(_consumed);
+        }
+    }
+
+    /// <summary>Awaits bytes, marking the connection idle while at a frame boundary. Null: stop requested while idle.</summary>
+    private async ValueTask<ReadResult?> WaitForBytesAsync(CancellationToken cancellationToken)
+    {
+        bool idle = _owner is not null && _bufferedAfterFrame == 0;
+        if (idle)
+        {
+            _owner!.SetIdle(true); // full fence, then check: pairs with Connection.RequestStop (set flag, then check idle)
+            if (_owner.IsStopRequested)
+            {
+                _owner.SetIdle(false);
+                return null;
+            }
+        }
+
+        try
+        {
+            return await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (idle)
+            {
+                _owner!.SetIdle(false);
+            }
+        }
+    }
+
+    private bool TryDecode(ReadOnlySequence<byte> buffer, out T frame, out SequencePosition consumed)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        try
+        {
+            bool done = _decoder.TryDecode(ref reader, out frame);
+            consumed = reader.Position;
+            return done;
+        }
+        catch (SynackException e)
+        {
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            throw Fail(e);
+        }
+    }
+
+    /// <summary>Adds the endpoints to a decode error and, on a connection, records the reason and aborts (RST) for bad input.</summary>
+    private SynackException Fail(SynackException error)
+    {
+        if (_owner is null)
+        {
+            return error;
+        }
+
+        CloseReason reason = error.Kind switch
+        {
+            ErrorKind.ProtocolError => CloseReason.ProtocolError,
+            ErrorKind.LimitExceeded => CloseReason.LimitExceeded,
+            _ => CloseReason.None,
+        };
+        if (reason != CloseReason.None)
+        {
+            _owner.AbortCore(reason);
+        }
+
+        return new SynackException(error.Kind, "read", error.Detail, _owner.LocalEndPoint, _owner.RemoteEndPoint, error.SocketError, error);
+    }
+}

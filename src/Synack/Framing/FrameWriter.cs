@@ -1,0 +1,54 @@
+using System.IO.Pipelines;
+using Synack.Connections;
+
+namespace Synack.Framing;
+
+/// <summary>
+/// Encodes frames and sends each as a unit. Several tasks may write at once: frames never interleave, because each
+/// frame is encoded and flushed under one lock (the connection's send lock, shared with <see cref="Connection.SendAsync"/>).
+/// </summary>
+/// <typeparam name="T">The frame type.</typeparam>
+public sealed class FrameWriter<T>
+{
+    private readonly IFrameEncoder<T> _encoder;
+    private readonly Connection? _connection;
+    private readonly PipeWriter? _output;
+    private readonly SemaphoreSlim? _lock;
+
+    /// <summary>Writes frames to a connection.</summary>
+    public FrameWriter(Connection connection, IFrameEncoder<T> encoder)
+    {
+        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
+    }
+
+    /// <summary>Writes frames to a bare pipe (in-memory use and tests), serialized by a lock of its own.</summary>
+    public FrameWriter(PipeWriter output, IFrameEncoder<T> encoder)
+    {
+        _output = output ?? throw new ArgumentNullException(nameof(output));
+        _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
+        _lock = new SemaphoreSlim(1, 1);
+    }
+
+    /// <summary>Encodes and sends one frame, waiting while the pending-send cap is reached.</summary>
+    /// <exception cref="Errors.SynackException">The connection was reset or closed, or the frame is too long for the codec.</exception>
+    public async ValueTask WriteAsync(T frame, CancellationToken cancellationToken = default)
+    {
+        if (_connection is not null)
+        {
+            await _connection.SendFrameAsync(_encoder, frame, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await _lock!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _encoder.Encode(frame, _output!);
+            await _output!.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+}

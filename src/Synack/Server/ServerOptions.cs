@@ -1,0 +1,57 @@
+using System.Net;
+using Synack.Connections;
+
+namespace Synack.Server;
+
+/// <summary>What a <see cref="SynackServer"/> listens on and how. Setters validate; defaults cite precedent (docs/limits.md).</summary>
+public sealed class ServerOptions
+{
+    private int _backlog = 512;
+    private TimeSpan _drainTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Endpoints to listen on; several may be given (for example 127.0.0.1:7000 and [::1]:7000). <c>[::]:port</c> listens
+    /// dual-stack (IPv4 and IPv6) unless <see cref="DualMode"/> is off. Port 0 picks a free port; read it back from
+    /// <see cref="SynackServer.LocalEndPoints"/>.
+    /// </summary>
+    public IList<IPEndPoint> EndPoints { get; } = new List<IPEndPoint>();
+
+    /// <summary>listen() backlog: connections the kernel queues before accept. Default 512 [Kestrel 512; Redis 511].
+    /// 1 to 65535 (Linux caps it at net.core.somaxconn).</summary>
+    public int Backlog
+    {
+        get => _backlog;
+        set => _backlog = Check.Range(value, 1, 65535);
+    }
+
+    /// <summary>
+    /// SO_REUSEPORT: let several processes or servers bind the same port and have the kernel spread connections.
+    /// Default <c>false</c>, so that a second server on a busy port fails with <see cref="Errors.ErrorKind.AddressInUse"/>
+    /// instead of silently sharing it. (Rebinding through TIME_WAIT, SO_REUSEADDR, is always on.)
+    /// </summary>
+    public bool ReusePort { get; set; }
+
+    /// <summary>Whether <c>[::]</c> also accepts IPv4 (IPV6_V6ONLY off). Default <c>true</c>.</summary>
+    public bool DualMode { get; set; } = true;
+
+    /// <summary>Default drain timeout for <see cref="SynackServer.StopAsync()"/>. Default 30 s
+    /// [HostOptions.ShutdownTimeout]. 0 to 1 h.</summary>
+    public TimeSpan DrainTimeout
+    {
+        get => _drainTimeout;
+        set => _drainTimeout = Check.Range(value, TimeSpan.Zero, TimeSpan.FromHours(1));
+    }
+
+    /// <summary>Options applied to every accepted connection.</summary>
+    public ConnectionOptions Connection { get; set; } = new();
+
+    /// <summary>Adds an endpoint; returns this for chaining.</summary>
+    public ServerOptions Listen(IPEndPoint endPoint)
+    {
+        EndPoints.Add(endPoint ?? throw new ArgumentNullException(nameof(endPoint)));
+        return this;
+    }
+
+    /// <summary>Adds an endpoint from an address and port; returns this for chaining.</summary>
+    public ServerOptions Listen(IPAddress address, int port) => Listen(new IPEndPoint(address, port));
+}

@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Synack.Connections;
+using Synack.Transport;
+
+namespace Synack.Server;
+
+/// <summary>Handles one accepted connection. When it returns (or throws) the server closes the connection gracefully.</summary>
+/// <param name="connection">The accepted connection.</param>
+public delegate Task ConnectionHandler(Connection connection);
+
+/// <summary>
+/// A TCP server: listens on one or more endpoints, runs a <see cref="ConnectionHandler"/> per connection and drains
+/// gracefully on <see cref="StopAsync(TimeSpan)"/>.
+/// </summary>
+/// <remarks>
+/// <code>
+///  Created ──Start()──► Listening ──StopAsync──► Draining ──all handlers done or timeout──► Stopped
+///                                                 │ listeners closed at once: new connects are refused
+///                                                 │ connections asked to stop: idle ones close (FIN), busy ones finish
+///                                                 └ at the deadline the rest are aborted (RST), reason ServerDrain
+/// </code>
+/// A handler that throws <see cref="Errors.SynackException"/> (peer misbehaved or vanished) ends only its own
+/// connection; any other exception also aborts that connection and is reported through <see cref="HandlerFaulted"/>.
+/// </remarks>
+public sealed class SynackServer : IAsyncDisposable
+{
+    private readonly ServerOptions _options;
+    private readonly ConnectionHandler _handler;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<long, (Connection Connection, Task Task)> _connections = new();
+    private readonly List<Socket> _listeners = new();
+    private readonly List<Task> _acceptLoops = new();
+    private readonly object _gate = new();
+    private Task<DrainResult>? _stopping;
+    private volatile bool _draining;
+
+    /// <summary>Creates a server; call <see cref="Start()"/> to listen.</summary>
+    public SynackServer(ServerOptions options, ConnectionHandler handler, TimeProvider? timeProvider = null)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _handler = handler ?? throw new ArgumentNullException(nameof(handler));
+        _time = timeProvider ?? TimeProvider.System;
+        if (options.EndPoints.Count == 0)
+        {
+            throw new ArgumentException("ServerOptions.EndPoints is empty: add at least one endpoint to listen on.", nameof(options));
+        }
+    }
+
+    /// <summary>Raised when a handler throws something other than a <see cref="Errors.SynackException"/> (a bug in the handler).</summary>
+    public event Action<Connection, Exception>? HandlerFaulted;
+
+    /// <summary>The bound endpoints, with the real port when port 0 was requested. Empty before <see cref="Start()"/>.</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = Array.Empty<IPEndPoint>();
+
+    /// <summary>Connections whose handlers are running.</summary>
+    public int ActiveConnections => _connections.Count;
+
+    /// <summary>Creates and starts a server in one call.</summary>
+    public static SynackServer Start(ServerOptions options, ConnectionHandler handler, TimeProvider? timeProvider = null)
+    {
+        var server = new SynackServer(options, handler, timeProvider);
+        server.Start();
+        return server;
+    }
+
+    /// <summary>Binds every endpoint and starts accepting. All-or-nothing: if one bind fails, none stays bound.</summary>
+    /// <exception cref="Errors.SynackException"><see cref="Errors.ErrorKind.AddressInUse"/> when an endpoint is taken.</exception>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (_listeners.Count > 0 || _stopping is not null)
+            {
+                throw new InvalidOperationException("The server was already started.");
+            }
+
+            try
+            {
+                foreach (IPEndPoint endPoint in _options.EndPoints)
+                {
+                    _listeners.Add(ListenSocket.Create(endPoint, _options.Backlog, _options.ReusePort, _options.DualMode));
+                }
+            }
+            catch
+            {
+                _listeners.ForEach(l => l.Dispose());
+                _listeners.Clear();
+                throw;
+            }
+
+            LocalEndPoints = _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!).ToArray();
+            foreach (Socket listener in _listeners)
+            {
+                var loop = new AcceptLoop(listener.AcceptAsync, OnAccepted, _time);
+                _acceptLoops.Add(Task.Run(() => loop.RunAsync(_stop.Token)));
+            }
+        }
+    }
+
+    /// <summary>Drains with <see cref="ServerOptions.DrainTimeout"/>.</summary>
+    public Task<DrainResult> StopAsync() => StopAsync(_options.DrainTimeout);
+
+    /// <summary>
+    /// Graceful drain: stops accepting at once (new connects are refused), lets in-flight frames finish, closes idle
+    /// connections, and aborts whatever still runs after <paramref name="timeout"/>. Returns within timeout + 1 s.
+    /// Idempotent: later calls return the first call's task.
+    /// </summary>
+    public Task<DrainResult> StopAsync(TimeSpan timeout)
+    {
+        lock (_gate)
+        {
+            return _stopping ??= DrainAsync(timeout);
+        }
+    }
+
+    /// <summary>Stops with the default drain timeout.</summary>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private async Task<DrainResult> DrainAsync(TimeSpan timeout)
+    {
+        long started = _time.GetTimestamp();
+        _draining = true;
+        _stop.Cancel();
+        _listeners.ForEach(l => l.Dispose());
+        await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
+
+        var running = _connections.Values.ToArray();
+        foreach ((Connection connection, _) in running)
+        {
+            connection.RequestStop();
+        }
+
+        Task all = Task.WhenAll(running.Select(r => r.Task));
+        try
+        {
+            await all.WaitAsync(timeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        int aborted = 0;
+        foreach ((Connection connection, Task task) in running)
+        {
+            if (!task.IsCompleted)
+            {
+                connection.AbortCore(CloseReason.ServerDrain);
+                aborted++;
+            }
+        }
+
+        try
+        {
+            await all.WaitAsync(TimeSpan.FromSeconds(1), _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A handler ignores both cancellation and I/O errors; its socket is closed, so it can hold nothing but a thread.
+        }
+
+        return new DrainResult(running.Length - aborted, aborted, _time.GetElapsedTime(started));
+    }
+
+    private void OnAccepted(Socket socket)
+    {
+        Connection connection;
+        try
+        {
+            connection = new Connection(socket, _options.Connection, _time);
+            connection.Start();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose(); // reset between accept() and setsockopt(): nothing to serve
+            return;
+        }
+
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task task = RunAsync(connection, gate.Task);
+        _connections[connection.Id] = (connection, task);
+        gate.SetResult();
+        if (_draining)
+        {
+            connection.RequestStop();
+        }
+    }
+
+    private async Task RunAsync(Connection connection, Task registered)
+    {
+        await registered.ConfigureAwait(false);
+        try
+        {
+            await _handler(connection).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Errors.SynackException or OperationCanceledException)
+        {
+            // The peer misbehaved or vanished, or the handler was cancelled: this connection ends, the server goes on.
+        }
+        catch (Exception e)
+        {
+            connection.AbortCore(CloseReason.LocalAbort);
+            HandlerFaulted?.Invoke(connection, e);
+        }
+        finally
+        {
+            if (_draining)
+            {
+                connection.TrySetCloseReason(CloseReason.ServerDrain);
+            }
+
+            await connection.CloseAsync().ConfigureAwait(false);
+            _connections.TryRemove(connection.Id, out _);
+        }
+    }
+}

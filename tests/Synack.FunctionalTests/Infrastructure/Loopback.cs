@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Sockets;
+using Synack.Connections;
+using Synack.Server;
+
+namespace Synack.FunctionalTests.Infrastructure;
+
+/// <summary>Helpers for tests over real loopback sockets: servers on port 0, raw peers, generous waits.</summary>
+internal static class Loopback
+{
+    /// <summary>The bound for any real-time wait in a test: generous, so a busy 2-core CI machine never flakes.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    public static SynackServer StartServer(ConnectionHandler handler, Action<ServerOptions>? configure = null, TimeProvider? time = null)
+    {
+        var options = new ServerOptions().Listen(IPAddress.Loopback, 0);
+        configure?.Invoke(options);
+        return SynackServer.Start(options, handler, time);
+    }
+
+    public static IPEndPoint EndPoint(this SynackServer server) => server.LocalEndPoints[0];
+
+    /// <summary>A plain socket connected to <paramref name="endPoint"/>: the "other side" whose view of the wire we assert.</summary>
+    public static async Task<Socket> ConnectRawAsync(IPEndPoint endPoint)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(endPoint).WaitAsync(Patience);
+        return socket;
+    }
+
+    /// <summary>Reads until end-of-stream; throws SocketException on reset.</summary>
+    public static async Task<byte[]> ReadToEndAsync(this Socket socket)
+    {
+        var all = new MemoryStream();
+        byte[] buffer = new byte[64 * 1024];
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).AsTask().WaitAsync(Patience)) > 0)
+        {
+            all.Write(buffer, 0, n);
+        }
+
+        return all.ToArray();
+    }
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes or fails.</summary>
+    public static async Task<byte[]> ReadExactlyAsync(this Socket socket, int count)
+    {
+        byte[] result = new byte[count];
+        int read = 0;
+        while (read < count)
+        {
+            int n = await socket.ReceiveAsync(result.AsMemory(read), SocketFlags.None).AsTask().WaitAsync(Patience);
+            if (n == 0)
+            {
+                throw new EndOfStreamException($"EOF after {read} of {count} bytes");
+            }
+
+            read += n;
+        }
+
+        return result;
+    }
+
+    /// <summary>Sends RST: SO_LINGER 0 then close.</summary>
+    public static void Reset(this Socket socket)
+    {
+        socket.LingerState = new LingerOption(true, 0);
+        socket.Dispose();
+    }
+
+    /// <summary>A free loopback port with nothing listening on it (bound, then released).</summary>
+    public static int UnusedPort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    public static Task<T> Within<T>(this Task<T> task) => task.WaitAsync(Patience);
+
+    public static Task Within(this Task task) => task.WaitAsync(Patience);
+
+    public static Task<T> Within<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(Patience);
+
+    public static Task Within(this ValueTask task) => task.AsTask().WaitAsync(Patience);
+
+    /// <summary>Waits for the connection's end and returns its reason.</summary>
+    public static Task<CloseReason> ClosedWithin(this Connection connection) => connection.Closed.WaitAsync(Patience);
+}
+
+/// <summary>
+/// A listener whose accept queue is full, so the kernel drops further SYNs: connects to it hang until they time out.
+/// This is how a black-holed or firewalled host looks from the client, reproduced on loopback.
+/// </summary>
+internal sealed class BlackHole : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly List<Socket> _fillers = new();
+
+    public BlackHole()
+    {
+        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(0);
+        EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
+        // Linux queues backlog + 1 connections; fill the queue, never accept.
+        var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        filler.Connect(EndPoint);
+        _fillers.Add(filler);
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    public void Dispose()
+    {
+        _fillers.ForEach(f => f.Dispose());
+        _listener.Dispose();
+    }
+}
