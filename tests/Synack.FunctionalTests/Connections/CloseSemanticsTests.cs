@@ -137,12 +137,12 @@ public sealed class CloseSemanticsTests
         Assert.Equal(CloseReason.RemoteReset, await serverConnection.ClosedWithin());
     }
 
-    [Fact]
-    public async Task PendingReadFailsPromptlyWithClosedWhenAnotherTaskAborts()
+    /// <summary>A server whose handler parks in ReadLineAsync and reports how that read ended.</summary>
+    private static (Synack.Server.SynackServer Server, Task<Connection> Connection, Task<Exception> PendingRead) StartServerWithPendingRead()
     {
         var pending = new TaskCompletionSource<Exception>();
         var serverSide = new TaskCompletionSource<Connection>();
-        await using var server = Loopback.StartServer(async c =>
+        var server = Loopback.StartServer(async c =>
         {
             serverSide.SetResult(c);
             try
@@ -154,36 +154,30 @@ public sealed class CloseSemanticsTests
                 pending.SetResult(e);
             }
         });
-        using Socket client = await Loopback.ConnectRawAsync(server.EndPoint());
-        Connection connection = await serverSide.Task.Within();
-        connection.Abort();
+        return (server, serverSide.Task, pending.Task);
+    }
 
-        var error = Assert.IsType<SynackException>(await pending.Task.Within());
+    [Fact]
+    public async Task PendingReadFailsPromptlyWithClosedWhenAnotherTaskAborts()
+    {
+        var (server, serverSide, pendingRead) = StartServerWithPendingRead();
+        await using var _ = server;
+        using Socket client = await Loopback.ConnectRawAsync(server.EndPoint());
+        (await serverSide.Within()).Abort();
+
+        var error = Assert.IsType<SynackException>(await pendingRead.Within());
         Assert.Equal(ErrorKind.Closed, error.Kind);
     }
 
     [Fact]
     public async Task PendingReadFailsPromptlyWithClosedWhenAnotherTaskClosesGracefully()
     {
-        var pending = new TaskCompletionSource<Exception>();
-        var serverSide = new TaskCompletionSource<Connection>();
-        await using var server = Loopback.StartServer(async c =>
-        {
-            serverSide.SetResult(c);
-            try
-            {
-                await c.ReadLineAsync();
-            }
-            catch (Exception e)
-            {
-                pending.SetResult(e);
-            }
-        });
+        var (server, serverSide, pendingRead) = StartServerWithPendingRead();
+        await using var _ = server;
         using Socket client = await Loopback.ConnectRawAsync(server.EndPoint());
-        Connection connection = await serverSide.Task.Within();
-        Task<CloseReason> closing = connection.CloseAsync();
+        Task<CloseReason> closing = (await serverSide.Within()).CloseAsync();
 
-        var error = Assert.IsType<SynackException>(await pending.Task.Within());
+        var error = Assert.IsType<SynackException>(await pendingRead.Within());
         Assert.Equal(ErrorKind.Closed, error.Kind);
         Assert.Empty(await client.ReadToEndAsync()); // the peer sees our FIN
         client.Shutdown(SocketShutdown.Send);
