@@ -37,6 +37,9 @@ public sealed class SynackServer : IAsyncDisposable
     private Task<DrainResult>? _stopping;
     private volatile bool _draining;
 
+    /// <summary>How long StopAsync waits for aborted handlers to return before it gives up on them.</summary>
+    private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(1);
+
     /// <summary>Creates a server; call <see cref="Start()"/> to listen.</summary>
     public SynackServer(ServerOptions options, ConnectionHandler handler, TimeProvider? timeProvider = null)
     {
@@ -122,6 +125,13 @@ public sealed class SynackServer : IAsyncDisposable
     private async Task<DrainResult> DrainAsync(TimeSpan timeout)
     {
         long started = _time.GetTimestamp();
+
+        // Both deadlines run from the StopAsync call itself (armed before the first await), not from whenever the
+        // accept loops happen to finish: "returns within timeout + 1 s" is measured from the caller's point of view.
+        using var timers = new CancellationTokenSource();
+        Task abortAt = Task.Delay(timeout, _time, timers.Token);
+        Task giveUpAt = Task.Delay(timeout + AbandonGrace, _time, timers.Token);
+
         _draining = true;
         _stop.Cancel();
         _listeners.ForEach(l => l.Dispose());
@@ -134,13 +144,7 @@ public sealed class SynackServer : IAsyncDisposable
         }
 
         Task all = Task.WhenAll(running.Select(r => r.Task));
-        try
-        {
-            await all.WaitAsync(timeout, _time).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-        }
+        await Task.WhenAny(all, abortAt).ConfigureAwait(false);
 
         int aborted = 0;
         foreach ((Connection connection, Task task) in running)
@@ -152,15 +156,10 @@ public sealed class SynackServer : IAsyncDisposable
             }
         }
 
-        try
-        {
-            await all.WaitAsync(TimeSpan.FromSeconds(1), _time).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // A handler ignores both cancellation and I/O errors; its socket is closed, so it can hold nothing but a thread.
-        }
-
+        // A handler may ignore both cancellation and I/O errors; its socket is closed by now, so it can hold nothing
+        // but a thread. Stop waiting for it one grace period after the deadline.
+        await Task.WhenAny(all, giveUpAt).ConfigureAwait(false);
+        timers.Cancel();
         return new DrainResult(running.Length - aborted, aborted, _time.GetElapsedTime(started));
     }
 

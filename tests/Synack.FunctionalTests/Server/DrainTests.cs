@@ -9,6 +9,17 @@ namespace Synack.FunctionalTests.Server;
 
 public sealed class DrainTests
 {
+    /// <summary>Waits (bounded) for a server-side state change that has no event of its own.</summary>
+    private static async Task Until(Func<bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < Loopback.Patience, "condition not reached");
+            await Task.Delay(1);
+        }
+    }
+
     [Fact]
     public async Task StopRefusesNewConnectsFinishesInFlightFramesClosesIdleOnesAndAbortsTheRestAtTheDeadline()
     {
@@ -17,8 +28,10 @@ public sealed class DrainTests
         var busyStarted = new TaskCompletionSource();
         var stuckStarted = new TaskCompletionSource();
         var connected = new CountdownEvent(3);
+        var connections = new System.Collections.Concurrent.ConcurrentDictionary<string, Connection>();
         var server = Loopback.StartServer(async c =>
         {
+            connections[c.RemoteEndPoint.ToString()!] = c;
             connected.Signal();
             while (await c.ReadLineAsync() is { } line)
             {
@@ -42,7 +55,12 @@ public sealed class DrainTests
         Assert.True(connected.Wait(Loopback.Patience));
         await stuck.SendAsync("stuck\n"u8.ToArray());
         await stuckStarted.Task.Within();
-        await busy.SendAsync("half a fra"u8.ToArray()); // mid-frame when the drain starts
+
+        // The busy connection is mid-frame when the drain starts: wait until its handler has the partial line buffered.
+        Connection busyOnServer = connections[busy.LocalEndPoint!.ToString()!];
+        await Until(() => busyOnServer.IsIdle);
+        await busy.SendAsync("half a fra"u8.ToArray());
+        await Until(() => !busyOnServer.IsIdle);
 
         Task<DrainResult> stopping = server.StopAsync(TimeSpan.FromSeconds(10));
 
@@ -72,29 +90,39 @@ public sealed class DrainTests
     }
 
     [Fact]
-    public async Task StopReturnsWithinTheTimeoutPlusOneSecondOnTheRealClock()
+    public async Task StopReturnsOneSecondAfterTheTimeoutEvenIfAHandlerIgnoresTheAbort()
     {
+        var time = new FakeTimeProvider();
+        var started = new CountdownEvent(20);
+        var never = new TaskCompletionSource();
         var server = Loopback.StartServer(async c =>
         {
-            await Task.Delay(Timeout.Infinite, c.ConnectionClosed).ContinueWith(_ => { });
-        });
+            started.Signal();
+            await never.Task; // a handler that ignores StopRequested, cancellation and its socket being aborted
+        }, time: time);
         var clients = new List<Socket>();
         for (int i = 0; i < 20; i++)
         {
             clients.Add(await Loopback.ConnectRawAsync(server.EndPoint()));
         }
 
-        while (server.ActiveConnections < 20)
+        Assert.True(started.Wait(Loopback.Patience));
+        Task<DrainResult> stopping = server.StopAsync(TimeSpan.FromMilliseconds(500));
+        time.Advance(TimeSpan.FromMilliseconds(500));
+
+        // Every connection is aborted at the deadline: the clients see RST while the handlers still hang.
+        foreach (Socket client in clients)
         {
-            await Task.Yield();
+            var error = await Assert.ThrowsAsync<SocketException>(() => client.ReadToEndAsync());
+            Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
         }
 
-        var watch = Stopwatch.StartNew();
-        DrainResult result = await server.StopAsync(TimeSpan.FromMilliseconds(500)).Within();
-        watch.Stop();
-
+        Assert.False(stopping.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+        DrainResult result = await stopping.Within();
         Assert.Equal(20, result.Aborted);
-        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(1500), $"drain took {watch.Elapsed}");
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), result.Elapsed);
+        never.SetResult();
         clients.ForEach(c => c.Dispose());
     }
 }
