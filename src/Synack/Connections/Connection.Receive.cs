@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Synack.Errors;
+using Synack.Transport;
 
 namespace Synack.Connections;
 
@@ -56,6 +57,11 @@ public sealed partial class Connection
                 int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {
+                    if (WasResetNotFin())
+                    {
+                        throw new SocketException((int)SocketError.ConnectionReset);
+                    }
+
                     OnRemoteFin();
                     writer.Complete();
                     return;
@@ -97,6 +103,10 @@ public sealed partial class Connection
             _ = ClassifyPumpError(e, "read");
         }
     }
+
+    /// <summary>recv() == 0 means FIN, unless a concurrent send() already consumed the ECONNRESET (see <see cref="LinuxTcp.IsClosed"/>).</summary>
+    private bool WasResetNotFin() =>
+        OperatingSystem.IsLinux() && Volatile.Read(ref _finSent) == 0 && LinuxTcp.IsClosed(_socket);
 
     private void OnRemoteFin() =>
         TrySetCloseReason(Volatile.Read(ref _finSent) != 0 ? CloseReason.LocalHalfCloseThenRemoteFin : CloseReason.RemoteFin);

@@ -22,7 +22,7 @@ internal static class SocketConfigurator
 
         if (OperatingSystem.IsLinux())
         {
-            TcpUserTimeout.Set(socket, keepAlive.Enabled ? keepAlive.EffectiveUserTimeout : keepAlive.UserTimeout ?? TimeSpan.Zero);
+            LinuxTcp.SetUserTimeout(socket, keepAlive.Enabled ? keepAlive.EffectiveUserTimeout : keepAlive.UserTimeout ?? TimeSpan.Zero);
         }
 
         if (options.Linger is { } linger)

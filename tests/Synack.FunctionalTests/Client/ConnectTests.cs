@@ -127,7 +127,7 @@ public sealed class ConnectTests
             Assert.Equal(4, (int)socket.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount)!);
             if (OperatingSystem.IsLinux())
             {
-                Assert.Equal(TimeSpan.FromSeconds(7 + 3 * 4), Synack.Transport.TcpUserTimeout.Get(socket));
+                Assert.Equal(TimeSpan.FromSeconds(7 + 3 * 4), Synack.Transport.LinuxTcp.GetUserTimeout(socket));
             }
 
             Assert.True(socket.SendBufferSize >= 256 * 1024); // Linux doubles the requested size
