@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Synack.Errors;
 using Synack.Framing;
 
@@ -10,6 +11,7 @@ public sealed partial class Connection
 {
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private int _finSent;
+    private List<ArraySegment<byte>>? _gather;
 
     /// <summary>
     /// Sends all of <paramref name="data"/> (never short), waiting while the pending-send cap is reached. Safe to call
@@ -55,6 +57,47 @@ public sealed partial class Connection
         ? new SynackException(ErrorKind.Reset, "write", "connection reset by peer", LocalEndPoint, RemoteEndPoint, SocketError.ConnectionReset)
         : new SynackException(ErrorKind.Closed, "write", $"connection is closed for sending ({CloseReason})", LocalEndPoint, RemoteEndPoint);
 
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            data = data[await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false)..];
+        }
+    }
+
+    /// <summary>Sends a multi-segment buffer with one sendmsg() (gather I/O) instead of one send() per segment.</summary>
+    private async ValueTask SendGatheredAsync(ReadOnlySequence<byte> buffer)
+    {
+        _gather ??= new List<ArraySegment<byte>>();
+        _gather.Clear();
+        foreach (ReadOnlyMemory<byte> segment in buffer)
+        {
+            if (!MemoryMarshal.TryGetArray(segment, out ArraySegment<byte> array))
+            {
+                _gather.Clear();
+                foreach (ReadOnlyMemory<byte> each in buffer)
+                {
+                    await SendAllAsync(each).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            _gather.Add(array);
+        }
+
+        long total = buffer.Length;
+        long sent = await _socket.SendAsync(_gather, SocketFlags.None).ConfigureAwait(false);
+        if (sent < total)
+        {
+            // A stream socket sends everything unless interrupted; finish any remainder segment by segment.
+            foreach (ReadOnlyMemory<byte> rest in buffer.Slice(sent))
+            {
+                await SendAllAsync(rest).ConfigureAwait(false);
+            }
+        }
+    }
+
     private async Task SendPumpAsync()
     {
         PipeReader reader = _output.Reader;
@@ -71,12 +114,13 @@ public sealed partial class Connection
                 }
 
                 ReadOnlySequence<byte> buffer = result.Buffer;
-                foreach (ReadOnlyMemory<byte> segment in buffer)
+                if (buffer.IsSingleSegment)
                 {
-                    for (ReadOnlyMemory<byte> rest = segment; !rest.IsEmpty;)
-                    {
-                        rest = rest[await _socket.SendAsync(rest, SocketFlags.None).ConfigureAwait(false)..];
-                    }
+                    await SendAllAsync(buffer.First).ConfigureAwait(false);
+                }
+                else
+                {
+                    await SendGatheredAsync(buffer).ConfigureAwait(false);
                 }
 
                 reader.AdvanceTo(buffer.End);
