@@ -1,7 +1,6 @@
 // EchoBench: the main job until the `synack` CLI lands. Starts a Synack echo server on an ephemeral loopback port,
 // drives it with N Synack client connections (P messages in flight each) for a bounded time, verifies every echoed
 // byte, measures each message's round trip, then drains the server. Exit code 0 only when nothing went wrong.
-using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using Synack.Client;
@@ -19,7 +18,7 @@ if (connections is < 1 or > 10_000 || inFlight is < 1 or > 1024 || size is < 8 o
     return 2;
 }
 
-await using var server = SynackServer.Start(new ServerOptions().Listen(IPAddress.Loopback, 0), EchoAsync);
+await using var server = SynackServer.Start(new ServerOptions().Listen(IPAddress.Loopback, 0), ConnectionHandlers.Echo);
 IPEndPoint target = server.LocalEndPoints[0];
 Console.WriteLine($"echo server on {target}; {connections} connection(s) x {inFlight} in flight x {size} B for {seconds} s");
 
@@ -55,26 +54,6 @@ Console.WriteLine($"verified      {(corrupt == 0 ? "every echoed byte" : $"{corr
 Console.WriteLine($"errors        {failures.Count}{string.Concat(failures.GroupBy(f => f.Kind).Select(g => $"  {g.Key}: {g.Count()}"))}");
 Console.WriteLine($"server drain  {drain.Drained} drained, {drain.Aborted} aborted in {drain.Elapsed.TotalMilliseconds:F0} ms");
 return corrupt == 0 && failures.Count == 0 && messages > 0 ? 0 : 1;
-
-// Echo: copy every received byte back, flushing once per read (one send per batch of input).
-static async Task EchoAsync(Connection c)
-{
-    while (true)
-    {
-        var read = await c.Input.ReadAsync();
-        foreach (ReadOnlyMemory<byte> segment in read.Buffer)
-        {
-            c.Output.Write(segment.Span);
-        }
-
-        c.Input.AdvanceTo(read.Buffer.End);
-        var flush = await c.Output.FlushAsync();
-        if (read.IsCompleted || flush.IsCompleted)
-        {
-            return;
-        }
-    }
-}
 
 async Task<Result> DriveAsync(Connection c, int id)
 {

@@ -1,0 +1,119 @@
+// The echo servers measured side by side with ../shared/refbench's C echo_epoll by bench/run.sh:
+//   synack  PORT   Synack's SynackServer with ConnectionHandlers.Echo
+//   plain   PORT   a plain .NET Socket async echo loop (what most hand-written .NET servers look like)
+//   kestrel PORT   Kestrel with a ConnectionHandler (ASP.NET Core's raw-TCP path)
+// Each listens on 127.0.0.1:PORT, prints READY, and runs until SIGTERM/SIGINT.
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Synack.Server;
+
+if (args.Length != 2 || !int.TryParse(args[1], out int port) || port is < 1 or > 65535)
+{
+    Console.Error.WriteLine("usage: EchoServers synack|plain|kestrel PORT");
+    return 2;
+}
+
+using var stop = new CancellationTokenSource();
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+var endPoint = new IPEndPoint(IPAddress.Loopback, port);
+
+switch (args[0])
+{
+    case "synack":
+        await using (var server = SynackServer.Start(new ServerOptions().Listen(endPoint), ConnectionHandlers.Echo))
+        {
+            Console.WriteLine("READY");
+            await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { });
+            await server.StopAsync(TimeSpan.FromSeconds(2));
+        }
+
+        return 0;
+    case "plain":
+        await PlainAsync(endPoint, stop.Token);
+        return 0;
+    case "kestrel":
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(endPoint, l => l.UseConnectionHandler<KestrelEcho>()));
+        await using (var app = builder.Build())
+        {
+            await app.StartAsync();
+            Console.WriteLine("READY");
+            await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { });
+            await app.StopAsync();
+        }
+
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown server '{args[0]}'");
+        return 2;
+}
+
+static async Task PlainAsync(IPEndPoint endPoint, CancellationToken stop)
+{
+    using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+    listener.Bind(endPoint);
+    listener.Listen(512);
+    Console.WriteLine("READY");
+    try
+    {
+        while (true)
+        {
+            Socket socket = await listener.AcceptAsync(stop);
+            socket.NoDelay = true;
+            _ = Task.Run(async () =>
+            {
+                using (socket)
+                {
+                    byte[] buffer = new byte[4096];
+                    try
+                    {
+                        int n;
+                        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                        {
+                            await socket.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
+                        }
+                    }
+                    catch (SocketException)
+                    {
+                    }
+                }
+            });
+        }
+    }
+    catch (OperationCanceledException)
+    {
+    }
+}
+
+internal sealed class KestrelEcho : Microsoft.AspNetCore.Connections.ConnectionHandler
+{
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        PipeReader input = connection.Transport.Input;
+        PipeWriter output = connection.Transport.Output;
+        while (true)
+        {
+            ReadResult read = await input.ReadAsync();
+            foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+            {
+                output.Write(segment.Span);
+            }
+
+            input.AdvanceTo(read.Buffer.End);
+            FlushResult flush = await output.FlushAsync();
+            if (read.IsCompleted || flush.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+}
