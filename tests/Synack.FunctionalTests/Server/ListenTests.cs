@@ -37,6 +37,30 @@ public sealed class ListenTests
         await AssertEchoesAsync(server.LocalEndPoints[1]);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(37)]
+    public async Task TheListenBacklogIsTheConfiguredOneOrFiveHundredTwelveByDefault(int? backlog)
+    {
+        await using var server = Loopback.StartServer(Echo, o =>
+        {
+            if (backlog is int value)
+            {
+                o.Backlog = value;
+            }
+        });
+
+        // The kernel reports a listener's accept-queue limit as its Send-Q (inet_diag), which `ss` prints.
+        var ss = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
+            "ss", $"-ltnH \"sport = :{server.EndPoint().Port}\"") { RedirectStandardOutput = true })!;
+        string line = (await ss.StandardOutput.ReadToEndAsync().WaitAsync(Loopback.Patience)).Trim();
+        await ss.WaitForExitAsync().WaitAsync(Loopback.Patience);
+
+        string[] columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("LISTEN", columns[0]);
+        Assert.Equal(backlog ?? 512, int.Parse(columns[2]));
+    }
+
     [Fact]
     public async Task DualStackEndpointAcceptsIPv4AndIPv6Clients()
     {
