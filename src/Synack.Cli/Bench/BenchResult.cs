@@ -1,0 +1,44 @@
+namespace Synack.Cli.Bench;
+
+/// <summary>Latency at one percentile, in microseconds.</summary>
+/// <param name="Percentile">0 – 100.</param>
+/// <param name="Microseconds">Round-trip latency at that percentile.</param>
+internal sealed record LatencyPoint(double Percentile, double Microseconds);
+
+/// <summary>The outcome of a bench run: what <c>--json</c> writes and the table and HTML report show.</summary>
+internal sealed record BenchResult
+{
+    public required string Target { get; init; }
+    public required bool EmbeddedServer { get; init; }
+    public required int Connections { get; init; }
+    public required int Pipeline { get; init; }
+    public required int Size { get; init; }
+    public required string Framing { get; init; }
+    public required double WarmupSeconds { get; init; }
+    public required double DurationSeconds { get; init; }
+
+    /// <summary>Messages whose echo arrived inside the measured window, each verified byte for byte.</summary>
+    public required long Messages { get; init; }
+    public required double MessagesPerSecond { get; init; }
+
+    /// <summary>Echoed payload throughput (one direction).</summary>
+    public required double MebibytesPerSecond { get; init; }
+    public required double P50Microseconds { get; init; }
+    public required double P90Microseconds { get; init; }
+    public required double P99Microseconds { get; init; }
+    public required double P999Microseconds { get; init; }
+    public required double MaxMicroseconds { get; init; }
+    public required double MeanMicroseconds { get; init; }
+    public required IReadOnlyList<LatencyPoint> LatencyPercentiles { get; init; }
+
+    /// <summary>This process's CPU over the window, in % of one core (client and, if embedded, the server).</summary>
+    public required double CpuPercent { get; init; }
+    public required double CpuMicrosecondsPerMessage { get; init; }
+
+    /// <summary>Failures by kind (refused, reset, timed out, ...), plus "corrupt" for replies that failed verification.</summary>
+    public required IReadOnlyDictionary<string, long> Errors { get; init; }
+    public long ErrorCount => Errors.Values.Sum();
+
+    /// <summary>For the embedded server: connections drained / aborted when it stopped.</summary>
+    public string? ServerDrain { get; init; }
+}

@@ -1,0 +1,48 @@
+using Synack.Cli.Common;
+
+namespace Synack.Cli.Bench;
+
+/// <summary>What one <c>synack bench</c> run does. Validated on construction: every run is bounded in time and size.</summary>
+internal sealed record BenchSettings
+{
+    /// <summary>The server to load, or null to start the embedded echo server on an ephemeral loopback port.</summary>
+    public HostPort? Target { get; init; }
+
+    /// <summary>Concurrent connections (1 – 10,000).</summary>
+    public int Connections { get; init; } = 50;
+
+    /// <summary>Messages in flight per connection (1 – 1,024): 1 is request/response, more is pipelining.</summary>
+    public int Pipeline { get; init; } = 1;
+
+    /// <summary>Payload bytes per message (1 – 1 MiB).</summary>
+    public int Size { get; init; } = 32;
+
+    /// <summary>Measured time, after the warm-up (at most 1 hour).</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Unmeasured time first (JIT, TCP windows, caches).</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How messages are framed on the wire; the server must echo them with the same framing.</summary>
+    public FramingMode Framing { get; init; } = FramingMode.Raw;
+
+    /// <summary>Throws <see cref="UsageException"/> when a value is out of range.</summary>
+    public BenchSettings Validate()
+    {
+        Check(Connections is >= 1 and <= 10_000, "--connections must be from 1 to 10000");
+        Check(Pipeline is >= 1 and <= 1024, "--pipeline must be from 1 to 1024");
+        Check(Size is >= 1 and <= 1 << 20, "--size must be from 1 to 1048576 bytes");
+        Check(Duration > TimeSpan.Zero && Duration <= TimeSpan.FromHours(1), "--duration must be more than 0 and at most 1h");
+        Check(Warmup >= TimeSpan.Zero && Warmup <= TimeSpan.FromMinutes(10), "--warmup must be from 0 to 10m");
+        Check(Framing != FramingMode.Line || Size <= 8192, "--size must be at most 8192 with line framing (the line limit)");
+        return this;
+    }
+
+    private static void Check(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new UsageException(message);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Spectre.Console;
+using Synack.Cli.Common;
+
+namespace Synack.Cli.Bench;
+
+/// <summary>The end-of-run table on standard output (Spectre.Console; plain text when not a terminal).</summary>
+internal static class ResultTable
+{
+    public static void Write(CliConsole console, BenchResult result)
+    {
+        using var writer = new StreamWriter(console.Output, leaveOpen: true);
+        var terminal = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = console.Interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = console.Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+
+        var table = new Table().Title($"synack bench {Markup.Escape(result.Target)}").AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow("throughput", $"{result.MessagesPerSecond:N0} msg/s");
+        table.AddRow("payload", $"{result.MebibytesPerSecond:F2} MiB/s");
+        table.AddRow("messages", $"{result.Messages:N0} in {result.DurationSeconds:F1} s (all verified)");
+        table.AddRow("latency p50", Us(result.P50Microseconds));
+        table.AddRow("latency p90", Us(result.P90Microseconds));
+        table.AddRow("latency p99", Us(result.P99Microseconds));
+        table.AddRow("latency p99.9", Us(result.P999Microseconds));
+        table.AddRow("latency max", Us(result.MaxMicroseconds));
+        table.AddRow("CPU (this process)", $"{result.CpuPercent:F0} % of a core, {result.CpuMicrosecondsPerMessage:F1} µs/msg");
+        if (result.ErrorCount == 0)
+        {
+            table.AddRow("errors", "0");
+        }
+        else
+        {
+            foreach ((string kind, long count) in result.Errors.OrderByDescending(e => e.Value))
+            {
+                table.AddRow($"errors: {Markup.Escape(kind)}", $"{count:N0}");
+            }
+        }
+
+        if (result.ServerDrain is { } drain)
+        {
+            table.AddRow("server drain", drain);
+        }
+
+        terminal.Write(table);
+        writer.Flush();
+    }
+
+    private static string Us(double microseconds) => microseconds < 1000 ? $"{microseconds:F1} µs" : $"{microseconds / 1000:F2} ms";
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Net;
+
+namespace Synack.Cli.Common;
+
+/// <summary>
+/// A <c>HOST:PORT</c> argument: <c>example.com:7</c>, <c>127.0.0.1:7007</c>, <c>[::1]:7007</c>. A bare IPv6 address
+/// needs brackets, because its colons would make the port ambiguous.
+/// </summary>
+/// <param name="Host">Name or address literal (without brackets).</param>
+/// <param name="Port">0 – 65535.</param>
+internal readonly record struct HostPort(string Host, int Port)
+{
+    /// <summary>Parses the argument or throws <see cref="UsageException"/> with a line that says what is wrong.</summary>
+    public static HostPort Parse(string text)
+    {
+        string host;
+        string port;
+        if (text.StartsWith('['))
+        {
+            int close = text.IndexOf(']');
+            if (close < 0 || close + 1 >= text.Length || text[close + 1] != ':')
+            {
+                throw new UsageException($"malformed endpoint '{text}': expected [IPv6]:PORT, e.g. [::1]:7007");
+            }
+
+            host = text[1..close];
+            port = text[(close + 2)..];
+        }
+        else
+        {
+            int colon = text.LastIndexOf(':');
+            if (colon <= 0 || text.IndexOf(':') != colon)
+            {
+                throw new UsageException(colon > 0
+                    ? $"malformed endpoint '{text}': put an IPv6 address in brackets, e.g. [::1]:7007"
+                    : $"malformed endpoint '{text}': expected HOST:PORT, e.g. 127.0.0.1:7007");
+            }
+
+            host = text[..colon];
+            port = text[(colon + 1)..];
+        }
+
+        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value > 65535)
+        {
+            throw new UsageException($"malformed endpoint '{text}': port '{port}' is not a number from 0 to 65535");
+        }
+
+        return new HostPort(host, value);
+    }
+
+    /// <summary>The endpoint to listen on: the host must be an address literal (or <c>*</c> / <c>localhost</c>).</summary>
+    public IPEndPoint ToListenEndPoint() => Host switch
+    {
+        "*" => new IPEndPoint(IPAddress.IPv6Any, Port),
+        "localhost" => new IPEndPoint(IPAddress.Loopback, Port),
+        _ when IPAddress.TryParse(Host, out IPAddress? address) => new IPEndPoint(address, Port),
+        _ => throw new UsageException($"cannot listen on '{Host}': give an address such as 127.0.0.1, [::1] or *"),
+    };
+
+    /// <inheritdoc/>
+    public override string ToString() => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+}

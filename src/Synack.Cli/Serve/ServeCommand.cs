@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Net;
+using Synack.Cli.Common;
+using Synack.Cli.Serve.Services;
+using Synack.Server;
+
+namespace Synack.Cli.Serve;
+
+/// <summary>
+/// <c>synack serve [SERVICE] [--listen EP]... [--framing F] [--drain T] [--verbose]</c>: runs a service until Ctrl-C or
+/// SIGTERM, then drains gracefully and prints how many connections finished and how many were aborted.
+/// </summary>
+internal static class ServeCommand
+{
+    /// <summary>The default listen address: loopback only, so a forgotten server is never exposed.</summary>
+    public const string DefaultListen = "127.0.0.1:7007";
+
+    public static Command Create(CliConsole console)
+    {
+        var service = new Argument<string>("service")
+        {
+            Description = "echo | discard | chargen | daytime | lines | length",
+            DefaultValueFactory = _ => "echo",
+        };
+        var listen = new Option<string[]>("--listen", "-l")
+        {
+            Description = $"endpoint to listen on, repeatable (default {DefaultListen}; [::]:PORT or *:PORT for all addresses)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var framing = new Option<FramingMode>("--framing", "-f") { Description = "echo framing: raw | line | length (default raw)" };
+        var drain = new Option<string>("--drain") { Description = "drain timeout on stop (default 30s)", DefaultValueFactory = _ => "30s" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "log each connection's open and close reason (accepted, peer FIN, RST, timeout)" };
+
+        var command = new Command("serve", "run a TCP service until Ctrl-C / SIGTERM, then drain gracefully") { service, listen, framing, drain, verbose };
+        command.SetAction((parsed, cancellationToken) => RunAsync(
+            console,
+            ServiceCatalog.Find(parsed.GetValue(service)!),
+            parsed.GetValue(listen) is { Length: > 0 } given ? given : [DefaultListen],
+            parsed.GetResult(framing) is null ? null : parsed.GetValue(framing),
+            Durations.Parse(parsed.GetValue(drain)!, "--drain"),
+            parsed.GetValue(verbose),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(
+        CliConsole console, IService service, string[] listen, FramingMode? framing, TimeSpan drainTimeout, bool verbose, CancellationToken stop)
+    {
+        if (framing is not null && framing != FramingMode.Raw && !service.TakesFraming)
+        {
+            throw new UsageException($"--framing applies to echo; '{service.Name}' has its own wire format");
+        }
+
+        var options = new ServerOptions { DrainTimeout = drainTimeout };
+        foreach (string endPoint in listen)
+        {
+            options.Listen(HostPort.Parse(endPoint).ToListenEndPoint());
+        }
+
+        var log = new ServeLog(console.Error, verbose, TimeProvider.System);
+        ConnectionHandler handler = Logged(service.Create(framing ?? FramingMode.Raw), log);
+        var server = SynackServer.Start(options, handler);
+        server.HandlerFaulted += (connection, error) => log.Info($"{connection} handler failed: {error.GetType().Name}: {error.Message}");
+        foreach (IPEndPoint endPoint in server.LocalEndPoints)
+        {
+            log.Info($"{service.Name} listening on {Show(endPoint)} (framing {(framing ?? FramingMode.Raw).ToString().ToLowerInvariant()})");
+        }
+
+        log.Info("Ctrl-C or SIGTERM drains and stops");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        log.Info($"draining {server.ActiveConnections} connection(s), timeout {Durations.Show(drainTimeout)}");
+        DrainResult result = await server.StopAsync().ConfigureAwait(false);
+        log.Info($"stopped: {result.Drained} connection(s) drained, {result.Aborted} aborted, in {Durations.Show(result.Elapsed)}");
+        return (int)ExitCode.Ok;
+    }
+
+    /// <summary>Wraps a handler with the lifecycle log: accepted, and the close reason once the connection ends.</summary>
+    private static ConnectionHandler Logged(ConnectionHandler handler, ServeLog log) => !log.Verbose ? handler : async connection =>
+    {
+        log.Debug($"{connection} accepted");
+        _ = connection.Closed.ContinueWith(
+            closed => log.Debug($"{connection} closed: {closed.Result}"),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await handler(connection).ConfigureAwait(false);
+    };
+
+    private static string Show(IPEndPoint endPoint) =>
+        endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endPoint.Address}]:{endPoint.Port}" : endPoint.ToString();
+}

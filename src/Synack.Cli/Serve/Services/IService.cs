@@ -1,0 +1,20 @@
+using Synack.Cli.Common;
+using Synack.Server;
+
+namespace Synack.Cli.Serve.Services;
+
+/// <summary>A service <c>synack serve</c> can run: one small class each, registered by name in <see cref="ServiceCatalog"/>.</summary>
+internal interface IService
+{
+    /// <summary>The name given on the command line.</summary>
+    string Name { get; }
+
+    /// <summary>One line for <c>--help</c>.</summary>
+    string Summary { get; }
+
+    /// <summary>Whether the service honours <c>--framing</c> (the others define their own wire format).</summary>
+    bool TakesFraming => false;
+
+    /// <summary>The per-connection handler.</summary>
+    ConnectionHandler Create(FramingMode framing);
+}

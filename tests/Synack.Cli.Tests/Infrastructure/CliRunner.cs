@@ -1,0 +1,62 @@
+using System.Net;
+using System.Text;
+using Synack.Cli.Common;
+using Synack.FunctionalTests.Infrastructure;
+
+namespace Synack.Cli.Tests.Infrastructure;
+
+/// <summary>What a command printed and returned.</summary>
+internal sealed record CliResult(int ExitCode, string Output, string Error)
+{
+    /// <summary>Standard output as raw bytes (connect copies binary data).</summary>
+    public byte[] OutputBytes { get; init; } = [];
+}
+
+/// <summary>Runs <c>synack</c> commands in-process with in-memory standard streams.</summary>
+internal static class CliRunner
+{
+    public static async Task<CliResult> RunAsync(string[] args, byte[]? stdin = null)
+    {
+        var output = new MemoryStream();
+        var error = new CapturingWriter();
+        var console = new CliConsole(new MemoryStream(stdin ?? []), output, error, Interactive: false);
+        int code = await SynackCli.RunAsync(args, console).WaitAsync(Loopback.Patience);
+        byte[] bytes = output.ToArray();
+        return new CliResult(code, Encoding.UTF8.GetString(bytes), error.Text) { OutputBytes = bytes };
+    }
+
+    /// <summary>Starts <c>synack serve ...</c> on an ephemeral loopback port and waits until it listens.</summary>
+    public static async Task<RunningServe> ServeAsync(params string[] args)
+    {
+        var error = new CapturingWriter();
+        var console = new CliConsole(new MemoryStream(), new MemoryStream(), error, Interactive: false);
+        var stop = new CancellationTokenSource();
+        Task<int> running = SynackCli.RunAsync(["serve", .. args, "--listen", "127.0.0.1:0"], console, stop.Token);
+        string listening = await await Task.WhenAny(error.LineContaining("listening on"), running.ContinueWith(t => $"exited early: {t.Result}\n{error.Text}"));
+        Assert.Contains("listening on", listening);
+        int port = int.Parse(listening[(listening.LastIndexOf(':') + 1)..].Split(' ')[0]);
+        return new RunningServe(new IPEndPoint(IPAddress.Loopback, port), error, stop, running);
+    }
+}
+
+/// <summary>A <c>synack serve</c> running in-process; <see cref="StopAsync"/> is Ctrl-C.</summary>
+internal sealed record RunningServe(IPEndPoint EndPoint, CapturingWriter Log, CancellationTokenSource Stop, Task<int> Running) : IAsyncDisposable
+{
+    public string Target => $"127.0.0.1:{EndPoint.Port}";
+
+    public async Task<int> StopAsync()
+    {
+        await Stop.CancelAsync();
+        return await Running.WaitAsync(Loopback.Patience);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Running.IsCompleted)
+        {
+            await StopAsync();
+        }
+
+        Stop.Dispose();
+    }
+}
