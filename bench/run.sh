@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Side-by-side echo benchmark: C echo_epoll (../shared/refbench) vs Synack vs a plain .NET Socket loop vs Kestrel.
+#
+#   bash bench/run.sh [--quick]        (--quick: 1 repetition, 2 s per scenario, 2,000 idle connections)
+#   SERVERS="synack plain" SCENARIOS="b c" IDLE=0 bash bench/run.sh --quick    (a subset, for measuring one lever)
+#
+# Every server runs pinned to core 0, the refbench loadgen to core 1. Scenarios (loadgen args):
+#   a  -c 1  -P 1  -s 32      round-trip latency (p99)
+#   b  -c 50 -P 1  -s 32      request/response throughput
+#   c  -c 50 -P 16 -s 32      pipelined small messages
+#   d  -c 1  -P 4  -s 65536   bulk throughput
+#   idle  loadgen -I: 10,000 idle connections, server RSS growth per connection after one echo each
+# Three repetitions, server order rotated each time; the table holds medians and ratios to C from this one run and is
+# written to docs/benchmarks.md between the GENERATED markers. Loopback only; bounded (about 6 minutes); every process
+# this script starts is stopped by its PID.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+out="$root/bench/out"
+mkdir -p "$out"
+
+reps=3; secs=3; warm=1; idle_conns=10000; hold=3
+if [[ "${1:-}" == "--quick" ]]; then reps=1; secs=2; idle_conns=2000; hold=2; fi
+
+for tool in gcc make taskset ss python3 dotnet; do
+  command -v "$tool" >/dev/null || { echo "bench: '$tool' is required" >&2; exit 1; }
+done
+[[ $(nproc) -ge 2 ]] || { echo "bench: needs 2 cores (server on core 0, loadgen on core 1)" >&2; exit 1; }
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+[[ $(ulimit -n) -gt $((idle_conns + 100)) ]] || { echo "bench: raise the open-files limit above $idle_conns" >&2; exit 1; }
+
+# --- build: refbench from a copy (../shared is read-only), the .NET echo servers in Release ---
+rm -rf "$out/refbench" && cp -r ../shared/refbench "$out/refbench" && chmod -R u+w "$out/refbench"
+make -s -C "$out/refbench" >/dev/null
+dotnet build bench/EchoServers -c Release -o "$out/servers" -v quiet -nologo >/dev/null
+loadgen="$out/refbench/loadgen"
+
+read -r -a servers <<<"${SERVERS:-c synack synack-inline plain kestrel}"
+read -r -a scenarios <<<"${SCENARIOS:-a b c d}"
+server_cmd() { # NAME PORT
+  case "$1" in
+    c) echo "$out/refbench/echo_epoll $2" ;;
+    synack) echo "$out/servers/EchoServers synack $2" ;;
+    synack-inline) echo "env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 $out/servers/EchoServers synack $2" ;;
+    plain) echo "$out/servers/EchoServers plain $2" ;;
+    kestrel) echo "$out/servers/EchoServers kestrel $2" ;;
+  esac
+}
+
+pid=""
+stop_server() {
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  pid=""
+}
+trap stop_server EXIT
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 20000))
+    [[ -z $(ss -Htln "sport = :$p") ]] && { echo "$p"; return; }
+  done
+}
+
+start_server() { # NAME -> sets pid, port
+  port=$(free_port)
+  # exec so that $! is the server itself (taskset execs too): its PID is what loadgen -S and kill use.
+  bash -c "exec taskset -c 0 $(server_cmd "$1" "$port")" >"$out/server-$1.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 300); do
+    [[ -n $(ss -Htln "sport = :$port") ]] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "bench: server $1 did not start; see $out/server-$1.log" >&2
+  exit 1
+}
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+results="$out/results.txt"
+: >"$results"
+declare -A scenario=( [a]="-c 1 -P 1 -s 32" [b]="-c 50 -P 1 -s 32" [c]="-c 50 -P 16 -s 32" [d]="-c 1 -P 4 -s 65536" )
+started=$(date +%s)
+for ((rep = 0; rep < reps; rep++)); do
+  for ((i = 0; i < ${#servers[@]}; i++)); do
+    name=${servers[$(((i + rep) % ${#servers[@]}))]}
+    for id in "${scenarios[@]}"; do
+      start_server "$name"
+      # shellcheck disable=SC2086
+      line=$(timeout $((secs + warm + 30)) taskset -c 1 "$loadgen" -p "$port" ${scenario[$id]} -d "$secs" -w "$warm" -S "$pid" -l "$name/$id" | grep '^RESULT' || true)
+      stop_server
+      echo "rep=$rep server=$name scenario=$id $line" | tee -a "$results"
+    done
+  done
+done
+
+# --- memory per idle connection: RSS growth after each connection has echoed once and gone idle ---
+for name in "${servers[@]}"; do
+  [[ "${IDLE:-1}" == 1 ]] || break
+  start_server "$name"
+  sleep 1
+  before=$(rss_kib "$pid")
+  fifo="$out/idle.fifo"; rm -f "$fifo"; mkfifo "$fifo"
+  timeout $((hold * 2 + 60)) taskset -c 1 "$loadgen" -p "$port" -c "$idle_conns" -s 32 -I "$hold" -l "$name/idle" >"$fifo" &
+  lg=$!
+  after=""
+  while read -r l; do
+    case "$l" in
+      ECHOED*) sleep "$(awk "BEGIN {print $hold / 2}")"; after=$(rss_kib "$pid"); echoed="$l" ;;
+      RESULT*) result="$l" ;;
+    esac
+  done <"$fifo"
+  wait "$lg" || true
+  rm -f "$fifo"
+  stop_server
+  echo "server=$name scenario=idle conns=$idle_conns rss_before_kib=$before rss_after_kib=${after:-0} $echoed | $result" | tee -a "$results"
+done
+echo "bench: measured in $(( $(date +%s) - started )) s"
+
+# Only a full run (all servers and scenarios, 3 repetitions) replaces the table in docs/benchmarks.md.
+doc=docs/benchmarks.md
+[[ -z "${SERVERS:-}${SCENARIOS:-}" && "${IDLE:-1}" == 1 && $reps == 3 ]] || doc=-
+python3 bench/report.py "$results" "$doc" "$reps" "$secs" "$idle_conns"
