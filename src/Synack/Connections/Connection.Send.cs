@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Synack.Errors;
 using Synack.Framing;
+using Synack.Transport;
 
 namespace Synack.Connections;
 
@@ -11,6 +12,7 @@ public sealed partial class Connection
 {
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private int _finSent;
+    private readonly SocketSender _sender = new();
     private List<ArraySegment<byte>>? _gather;
 
     /// <summary>
@@ -61,7 +63,7 @@ public sealed partial class Connection
     {
         while (!data.IsEmpty)
         {
-            data = data[await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false)..];
+            data = data[await _sender.SendAsync(_socket, data).ConfigureAwait(false)..];
         }
     }
 
@@ -87,7 +89,7 @@ public sealed partial class Connection
         }
 
         long total = buffer.Length;
-        long sent = await _socket.SendAsync(_gather, SocketFlags.None).ConfigureAwait(false);
+        long sent = await _sender.SendAsync(_socket, _gather).ConfigureAwait(false);
         if (sent < total)
         {
             // A stream socket sends everything unless interrupted; finish any remainder segment by segment.
@@ -139,6 +141,7 @@ public sealed partial class Connection
         finally
         {
             reader.Complete(error);
+            _sender.Dispose();
         }
     }
 }
