@@ -19,7 +19,8 @@ LABEL = {
 }
 
 runs = {}   # (server, scenario) -> list of dicts
-idle = {}   # server -> bytes per connection
+idle = {}   # server -> RSS bytes per connection
+heap_idle = {}  # server -> managed heap bytes per connection
 failures = []
 for line in open(results_path):
     fields = dict(re.findall(r"(\w+)=([^\s|]+)", line))
@@ -28,7 +29,9 @@ for line in open(results_path):
         before, after, conns = int(fields["rss_before_kib"]), int(fields["rss_after_kib"]), int(fields["conns"])
         if after == 0 or "echoed" not in fields or int(fields.get("echoed", 0)) != conns:
             failures.append(f"{server}/idle: {line.strip()}")
+        heap = (int(fields.get("heap_after", 0)) - int(fields.get("heap_before", 0))) / conns
         idle[server] = (after - before) * 1024 / conns
+        heap_idle[server] = heap if server != "c" else None
         continue
     if "msgs_per_s" not in fields:
         failures.append(f"{server}/{scenario}: no RESULT line")
@@ -61,6 +64,7 @@ for s in SERVERS:
         "d": median(s, "d", "mib_per_s"),
         "cpu": cpu_per_msg(s, "b"),
         "idle": idle.get(s),
+        "heap": heap_idle.get(s),
     }
 
 
@@ -85,12 +89,12 @@ lines = [
     f"Linux {platform.release()}, .NET SDK {dotnet}; {reps} repetition(s) of {secs} s (+1 s warm-up) per scenario, "
     f"server on core 0, loadgen on core 1; medians. Idle: {int(idle_conns):,} connections, server RSS growth after one echo each.",
     "",
-    "| server | (a) p99 µs | (b) msg/s | (c) msg/s | (d) MiB/s | server CPU µs/msg (b) | idle bytes/conn |",
-    "|---|---:|---:|---:|---:|---:|---:|",
+    "| server | (a) p99 µs | (b) msg/s | (c) msg/s | (d) MiB/s | server CPU µs/msg (b) | idle RSS B/conn | idle managed B/conn |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
 ]
 for s in SERVERS:
     r = rows[s]
-    lines.append(f"| {LABEL[s]} | {fmt(r['a_p99'])} | {fmt(r['b'])} | {fmt(r['c'])} | {fmt(r['d'])} | {fmt(r['cpu'])} | {fmt(r['idle'])} |")
+    lines.append(f"| {LABEL[s]} | {fmt(r['a_p99'])} | {fmt(r['b'])} | {fmt(r['c'])} | {fmt(r['d'])} | {fmt(r['cpu'])} | {fmt(r['idle'])} | {fmt(r['heap'])} |")
 lines += [
     "",
     "Ratios to C in the same run (throughput: higher is better; p99, CPU and memory: lower is better):",

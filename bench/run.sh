@@ -9,7 +9,8 @@
 #   b  -c 50 -P 1  -s 32      request/response throughput
 #   c  -c 50 -P 16 -s 32      pipelined small messages
 #   d  -c 1  -P 4  -s 65536   bulk throughput
-#   idle  loadgen -I: 10,000 idle connections, server RSS growth per connection after one echo each
+#   idle  loadgen -I: 10,000 idle connections; per connection, after one echo each: server RSS growth and (for .NET)
+#         managed-heap growth after a full GC
 # Three repetitions, server order rotated each time; the table holds medians and ratios to C from this one run and is
 # written to docs/benchmarks.md between the GENERATED markers. Loopback only; bounded (about 6 minutes); every process
 # this script starts is stopped by its PID.
@@ -83,6 +84,19 @@ start_server() { # NAME -> sets pid, port
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
+# Managed heap after a full GC, from the .NET servers (SIGHUP makes them print "HEAP <bytes>"); 0 for C.
+heap_bytes() { # NAME
+  [[ "$1" == c ]] && { echo 0; return; }
+  local log="$out/server-$1.log" n
+  n=$(grep -c '^HEAP ' "$log" || true)
+  kill -HUP "$pid"
+  for _ in $(seq 200); do
+    [[ $(grep -c '^HEAP ' "$log" || true) -gt $n ]] && break
+    sleep 0.05
+  done
+  grep '^HEAP ' "$log" | tail -1 | awk '{print $2}'
+}
+
 results="$out/results.txt"
 : >"$results"
 declare -A scenario=( [a]="-c 1 -P 1 -s 32" [b]="-c 50 -P 1 -s 32" [c]="-c 50 -P 16 -s 32" [d]="-c 1 -P 4 -s 65536" )
@@ -105,21 +119,21 @@ for name in "${servers[@]}"; do
   [[ "${IDLE:-1}" == 1 ]] || break
   start_server "$name"
   sleep 1
-  before=$(rss_kib "$pid")
+  before=$(rss_kib "$pid"); heap_before=$(heap_bytes "$name")
   fifo="$out/idle.fifo"; rm -f "$fifo"; mkfifo "$fifo"
   timeout $((hold * 2 + 60)) taskset -c 1 "$loadgen" -p "$port" -c "$idle_conns" -s 32 -I "$hold" -l "$name/idle" >"$fifo" &
   lg=$!
   after=""
   while read -r l; do
     case "$l" in
-      ECHOED*) sleep "$(awk "BEGIN {print $hold / 2}")"; after=$(rss_kib "$pid"); echoed="$l" ;;
+      ECHOED*) sleep "$(awk "BEGIN {print $hold / 2}")"; after=$(rss_kib "$pid"); heap_after=$(heap_bytes "$name"); echoed="$l" ;;
       RESULT*) result="$l" ;;
     esac
   done <"$fifo"
   wait "$lg" || true
   rm -f "$fifo"
   stop_server
-  echo "server=$name scenario=idle conns=$idle_conns rss_before_kib=$before rss_after_kib=${after:-0} $echoed | $result" | tee -a "$results"
+  echo "server=$name scenario=idle conns=$idle_conns rss_before_kib=$before rss_after_kib=${after:-0} heap_before=$heap_before heap_after=${heap_after:-0} $echoed | $result" | tee -a "$results"
 done
 echo "bench: measured in $(( $(date +%s) - started )) s"
 

@@ -2,7 +2,7 @@
 //   synack  PORT   Synack's SynackServer with ConnectionHandlers.Echo
 //   plain   PORT   a plain .NET Socket async echo loop (what most hand-written .NET servers look like)
 //   kestrel PORT   Kestrel with a ConnectionHandler (ASP.NET Core's raw-TCP path)
-// Each listens on 127.0.0.1:PORT, prints READY, and runs until SIGTERM/SIGINT.
+// Each listens on 127.0.0.1:PORT, prints READY, and runs until SIGTERM/SIGINT; SIGHUP prints "HEAP <bytes>".
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
@@ -23,6 +23,13 @@ if (args.Length != 2 || !int.TryParse(args[1], out int port) || port is < 1 or >
 using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+
+// SIGHUP prints the managed heap after a full collection: bench/run.sh divides its growth by the idle connections.
+using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+{
+    c.Cancel = true;
+    Console.WriteLine($"HEAP {GC.GetTotalMemory(forceFullCollection: true)}");
+});
 var endPoint = new IPEndPoint(IPAddress.Loopback, port);
 
 switch (args[0])
