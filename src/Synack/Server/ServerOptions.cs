@@ -8,6 +8,7 @@ public sealed class ServerOptions
 {
     private int _backlog = 512;
     private TimeSpan _drainTimeout = TimeSpan.FromSeconds(30);
+    private int _maxConnections = 10_000;
 
     /// <summary>
     /// Endpoints to listen on; several may be given (for example 127.0.0.1:7000 and [::1]:7000). <c>[::]:port</c> listens
@@ -41,6 +42,23 @@ public sealed class ServerOptions
         get => _drainTimeout;
         set => _drainTimeout = Check.Range(value, TimeSpan.Zero, TimeSpan.FromHours(1));
     }
+
+    /// <summary>
+    /// The most connections served at once. Past it, a new connection is accepted (so it does not sit in the backlog),
+    /// sent <see cref="RejectPayload"/> if any, closed with FIN, and counted in <see cref="SynackServer.RejectedConnections"/>;
+    /// the connections being served are not affected. Default 10,000 [Redis maxclients]. 1 to 1,000,000.
+    /// </summary>
+    public int MaxConnections
+    {
+        get => _maxConnections;
+        set => _maxConnections = Check.Range(value, 1, 1_000_000);
+    }
+
+    /// <summary>
+    /// Bytes sent to a connection rejected by <see cref="MaxConnections"/> before it is closed, for example
+    /// <c>"-ERR max number of clients reached\r\n"</c> as Redis does. Default empty: close without a word.
+    /// </summary>
+    public ReadOnlyMemory<byte> RejectPayload { get; set; }
 
     /// <summary>Options applied to every accepted connection.</summary>
     public ConnectionOptions Connection { get; set; } = new();

@@ -36,6 +36,8 @@ public sealed class SynackServer : IAsyncDisposable
     private readonly object _gate = new();
     private Task<DrainResult>? _stopping;
     private volatile bool _draining;
+    private int _admitted;
+    private long _rejected;
 
     /// <summary>How long StopAsync waits for aborted handlers to return before it gives up on them.</summary>
     private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(1);
@@ -60,6 +62,9 @@ public sealed class SynackServer : IAsyncDisposable
 
     /// <summary>Connections whose handlers are running.</summary>
     public int ActiveConnections => _connections.Count;
+
+    /// <summary>Connections turned away because <see cref="ServerOptions.MaxConnections"/> were being served.</summary>
+    public long RejectedConnections => Interlocked.Read(ref _rejected);
 
     /// <summary>Creates and starts a server in one call.</summary>
     public static SynackServer Start(ServerOptions options, ConnectionHandler handler, TimeProvider? timeProvider = null)
@@ -165,6 +170,13 @@ public sealed class SynackServer : IAsyncDisposable
 
     private void OnAccepted(Socket socket)
     {
+        if (Interlocked.Increment(ref _admitted) > _options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _admitted);
+            Reject(socket);
+            return;
+        }
+
         Connection connection;
         try
         {
@@ -173,6 +185,7 @@ public sealed class SynackServer : IAsyncDisposable
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
+            Interlocked.Decrement(ref _admitted);
             socket.Dispose(); // reset between accept() and setsockopt(): nothing to serve
             return;
         }
@@ -184,6 +197,30 @@ public sealed class SynackServer : IAsyncDisposable
         if (_draining)
         {
             connection.RequestStop();
+        }
+    }
+
+    /// <summary>Over the connection limit: say so (if configured) and close with FIN, never blocking the accept loop.</summary>
+    private void Reject(Socket socket)
+    {
+        Interlocked.Increment(ref _rejected);
+        try
+        {
+            if (!_options.RejectPayload.IsEmpty)
+            {
+                socket.Blocking = false; // a fresh socket's send buffer takes a short payload at once; never wait for it
+                socket.Send(_options.RejectPayload.Span, SocketFlags.None, out _);
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The peer is already gone: nothing to tell it.
+        }
+        finally
+        {
+            socket.Dispose();
         }
     }
 
@@ -212,6 +249,7 @@ public sealed class SynackServer : IAsyncDisposable
 
             await connection.CloseAsync().ConfigureAwait(false);
             _connections.TryRemove(connection.Id, out _);
+            Interlocked.Decrement(ref _admitted);
         }
     }
 }

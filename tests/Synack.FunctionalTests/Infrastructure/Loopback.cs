@@ -78,6 +78,17 @@ internal static class Loopback
 
     public static Task<T> Within<T>(this Task<T> task) => task.WaitAsync(Patience);
 
+    /// <summary>Waits (bounded by <see cref="Patience"/>) for a state change that has no event of its own.</summary>
+    public static async Task Until(Func<bool> condition)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < Patience, "condition not reached");
+            await Task.Delay(1);
+        }
+    }
+
     public static Task Within(this Task task) => task.WaitAsync(Patience);
 
     public static Task<T> Within<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(Patience);

@@ -9,16 +9,6 @@ namespace Synack.FunctionalTests.Server;
 
 public sealed class DrainTests
 {
-    /// <summary>Waits (bounded) for a server-side state change that has no event of its own.</summary>
-    private static async Task Until(Func<bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < Loopback.Patience, "condition not reached");
-            await Task.Delay(1);
-        }
-    }
 
     [Fact]
     public async Task StopRefusesNewConnectsFinishesInFlightFramesClosesIdleOnesAndAbortsTheRestAtTheDeadline()
@@ -58,9 +48,9 @@ public sealed class DrainTests
 
         // The busy connection is mid-frame when the drain starts: wait until its handler has the partial line buffered.
         Connection busyOnServer = connections[busy.LocalEndPoint!.ToString()!];
-        await Until(() => busyOnServer.IsIdle);
+        await Loopback.Until(() => busyOnServer.IsIdle);
         await busy.SendAsync("half a fra"u8.ToArray());
-        await Until(() => !busyOnServer.IsIdle);
+        await Loopback.Until(() => !busyOnServer.IsIdle);
 
         Task<DrainResult> stopping = server.StopAsync(TimeSpan.FromSeconds(10));
 
