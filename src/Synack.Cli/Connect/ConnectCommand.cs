@@ -41,7 +41,7 @@ internal static class ConnectCommand
 
     private static async Task<int> RunAsync(CliConsole console, HostPort target, FramingMode framing, TimeSpan timeout, CancellationToken stop)
     {
-        var options = new ConnectOptions { ConnectTimeout = timeout };
+        var options = new ConnectOptions { ConnectTimeout = timeout }; // clients keep idle connections: a netcat may sit silent
         await using Connection connection = await SynackClient.ConnectAsync(target.Host, target.Port, options, stop).ConfigureAwait(false);
         var codec = FramingModes.Codec(framing);
         Task upload = framing == FramingMode.Length ? UploadLinesAsFramesAsync(console, connection, codec!.Value.Encoder) : UploadAsync(console, connection);

@@ -29,8 +29,12 @@ public sealed class ConnectOptions
         set => _attemptDelay = Check.Range(value, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(2));
     }
 
-    /// <summary>Options applied to the connection once established.</summary>
-    public ConnectionOptions Connection { get; set; } = new();
+    /// <summary>
+    /// Options applied to the connection once established. The defaults are a server's, except that a client does not
+    /// close idle connections (<see cref="ConnectionOptions.IdleTimeout"/> infinite): a long-lived client connection may
+    /// legitimately sit silent, and keepalive still detects a dead peer.
+    /// </summary>
+    public ConnectionOptions Connection { get; set; } = new() { IdleTimeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>Local endpoint to bind before connecting, or <c>null</c> to let the kernel choose.</summary>
     public IPEndPoint? LocalEndPoint { get; set; }

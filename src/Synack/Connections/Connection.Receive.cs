@@ -71,6 +71,7 @@ public sealed partial class Connection
                 }
 
                 writer.Advance(received);
+                OnReceived(received);
                 FlushResult flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted)
                 {

@@ -63,7 +63,15 @@ public sealed partial class Connection
     {
         while (!data.IsEmpty)
         {
-            data = data[await _sender.SendAsync(_socket, data).ConfigureAwait(false)..];
+            ValueTask<int> sending = _sender.SendAsync(_socket, data);
+            if (!sending.IsCompleted)
+            {
+                OnSendBlocked();
+            }
+
+            int sent = await sending.ConfigureAwait(false);
+            OnSent(sent);
+            data = data[sent..];
         }
     }
 
@@ -89,7 +97,14 @@ public sealed partial class Connection
         }
 
         long total = buffer.Length;
-        long sent = await _sender.SendAsync(_socket, _gather).ConfigureAwait(false);
+        ValueTask<int> sending = _sender.SendAsync(_socket, _gather);
+        if (!sending.IsCompleted)
+        {
+            OnSendBlocked();
+        }
+
+        int sent = await sending.ConfigureAwait(false);
+        OnSent(sent);
         if (sent < total)
         {
             // A stream socket sends everything unless interrupted; finish any remainder segment by segment.
@@ -108,7 +123,13 @@ public sealed partial class Connection
         {
             while (true)
             {
-                ReadResult result = await reader.ReadAsync().ConfigureAwait(false);
+                ValueTask<ReadResult> reading = reader.ReadAsync();
+                if (!reading.IsCompleted)
+                {
+                    OnSendIdle(); // everything queued was sent; waiting for the application is not a blocked send
+                }
+
+                ReadResult result = await reading.ConfigureAwait(false);
                 if (result.IsCanceled)
                 {
                     error = ClassifyPumpError(new ObjectDisposedException(nameof(Connection)), "write");

@@ -112,6 +112,7 @@ public sealed partial class Connection : IAsyncDisposable
         SocketConfigurator.Apply(_socket, Options);
         _receivePump = ReceivePumpAsync();
         _sendPump = SendPumpAsync();
+        StartWatchdog();
         _ = FinishWhenPumpsEndAsync();
     }
 
@@ -131,6 +132,7 @@ public sealed partial class Connection : IAsyncDisposable
     private void ReleaseSocket()
     {
         // Both directions are finished (or the socket was aborted): nothing unread remains, so close() sends no RST.
+        StopWatchdog();
         _socket.Dispose();
         TrySetCloseReason(CloseReason.LocalClose);
         if (_closed.TrySetResult(CloseReason))

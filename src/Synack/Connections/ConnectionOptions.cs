@@ -12,6 +12,9 @@ public sealed class ConnectionOptions
     private int _maxReadBufferSize = 2 * 1024 * 1024;
     private int _maxPendingSendBytes = 64 * 1024;
     private TimeSpan _closeTimeout = TimeSpan.FromSeconds(5);
+    private TimeSpan _idleTimeout = TimeSpan.FromMinutes(2);
+    private TimeSpan _frameReadTimeout = TimeSpan.FromSeconds(30);
+    private TimeSpan _sendTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>TCP_NODELAY: disable Nagle's algorithm. Default <c>true</c>. [Kestrel, Go, Netty all default to on.]</summary>
     public bool NoDelay { get; set; } = true;
@@ -75,5 +78,53 @@ public sealed class ConnectionOptions
     {
         get => _closeTimeout;
         set => _closeTimeout = Check.Range(value, TimeSpan.Zero, TimeSpan.FromMinutes(10));
+    }
+
+    /// <summary>
+    /// No byte received or sent for this long (and no frame or send in progress): the connection is closed gracefully
+    /// (FIN) with <see cref="CloseReason.Timeout"/>. Default 2 min. [Kestrel's KeepAliveTimeout, 130 s.] 1 s to 24 h, or
+    /// <see cref="Timeout.InfiniteTimeSpan"/> to disable. A handler that computes longer than this without I/O should raise it.
+    /// </summary>
+    public TimeSpan IdleTimeout
+    {
+        get => _idleTimeout;
+        set => _idleTimeout = value == Timeout.InfiniteTimeSpan ? value : Check.Range(value, TimeSpan.FromSeconds(1), TimeSpan.FromHours(24));
+    }
+
+    /// <summary>
+    /// The longest a frame may take from its first byte to its last, for the frame helpers (<see cref="Framing.FrameReader{T}"/>,
+    /// <see cref="Connection.ReadLineAsync"/>, <see cref="Connection.ReadExactlyAsync"/>): a slowloris peer that dribbles a
+    /// frame is aborted (RST) with <see cref="CloseReason.Timeout"/>. Default 30 s. [Kestrel's RequestHeadersTimeout.]
+    /// 1 s to 1 h, or <see cref="Timeout.InfiniteTimeSpan"/> to disable.
+    /// </summary>
+    public TimeSpan FrameReadTimeout
+    {
+        get => _frameReadTimeout;
+        set => _frameReadTimeout = value == Timeout.InfiniteTimeSpan ? value : Check.Range(value, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+    }
+
+    /// <summary>
+    /// While a frame is incomplete, the peer must send at least this rate (after the grace period) or the connection is
+    /// aborted with <see cref="CloseReason.Timeout"/>. Default <see cref="DataRate.Default"/> (240 B/s after 5 s).
+    /// [Kestrel's MinRequestBodyDataRate.] <c>null</c> disables.
+    /// </summary>
+    public DataRate? MinReceiveRate { get; set; } = DataRate.Default;
+
+    /// <summary>
+    /// While sends are blocked because the peer does not read, the peer must accept at least this rate (after the grace
+    /// period) or the connection is aborted with <see cref="CloseReason.Timeout"/>: a slow reader cannot hold a handler
+    /// forever. Default <see cref="DataRate.Default"/> (240 B/s after 5 s). [Kestrel's MinResponseDataRate.] <c>null</c> disables.
+    /// </summary>
+    public DataRate? MinSendRate { get; set; } = DataRate.Default;
+
+    /// <summary>
+    /// The longest sends may stay blocked by a peer that does not read, whatever the rate: then the connection is aborted
+    /// with <see cref="CloseReason.Timeout"/>. Default 60 s. [nginx's send_timeout.] 1 s to 24 h, or
+    /// <see cref="Timeout.InfiniteTimeSpan"/> to disable.
+    /// </summary>
+    public TimeSpan SendTimeout
+    {
+        get => _sendTimeout;
+        set => _sendTimeout = value == Timeout.InfiniteTimeSpan ? value : Check.Range(value, TimeSpan.FromSeconds(1), TimeSpan.FromHours(24));
     }
 }

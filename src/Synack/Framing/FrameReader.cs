@@ -87,6 +87,7 @@ public sealed class FrameReader<T>
 
             if (TryDecode(buffer, out T frame, out SequencePosition consumed))
             {
+                _owner?.OnFrameEnded();
                 _current = frame;
                 _consumed = consumed;
                 _holdingFrame = true;
@@ -118,6 +119,11 @@ public sealed class FrameReader<T>
                 }
 
                 throw Fail(SynackException.Truncated(buffer.Length));
+            }
+
+            if (!buffer.IsEmpty)
+            {
+                _owner?.OnFrameIncomplete(buffer.Length); // starts the frame clock (FrameReadTimeout, MinReceiveRate)
             }
 
             _input.AdvanceTo(buffer.Start, buffer.End);

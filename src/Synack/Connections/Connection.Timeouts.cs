@@ -1,0 +1,131 @@
+namespace Synack.Connections;
+
+/// <summary>
+/// The watchdog: once a second (Kestrel's heartbeat period) it checks the connection against its timeouts.
+/// </summary>
+/// <remarks>
+/// <code>
+///  frame incomplete (frame helpers waiting for more bytes) ── longer than FrameReadTimeout ──────────► abort (RST), Timeout
+///                                                          └─ slower than MinReceiveRate after grace ► abort (RST), Timeout
+///  sends blocked (the peer does not read) ──────────────────── longer than SendTimeout ─────────────► abort (RST), Timeout
+///                                                          └─ slower than MinSendRate after grace ───► abort (RST), Timeout
+///  nothing of the above, and no byte either way for IdleTimeout ─────────────────────────────────────► close (FIN), Timeout
+/// </code>
+/// All times come from the injected <see cref="TimeProvider"/>, so tests drive them with a fake clock.
+/// </remarks>
+public sealed partial class Connection
+{
+    private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromSeconds(1);
+
+    private ITimer? _watchdog;
+    private long _bytesReceived;
+    private long _bytesSent;
+    private long _lastActivity;
+    private long _frameStartedAt;
+    private long _frameBytesAtStart;
+    private long _sendBlockedSince;
+    private long _sendBytesAtBlock;
+
+    /// <summary>Bytes received from the peer so far.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>Bytes the kernel has accepted for sending so far.</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>True while sends wait for a peer that does not read (the kernel's send buffer is full).</summary>
+    internal bool IsSendBlocked => Interlocked.Read(ref _sendBlockedSince) != 0;
+
+    /// <summary>True while a frame helper waits for the rest of an incomplete frame.</summary>
+    internal bool IsFrameIncomplete => Interlocked.Read(ref _frameStartedAt) != 0;
+
+    /// <summary>A frame helper found an incomplete frame of <paramref name="buffered"/> bytes and will wait for more.</summary>
+    internal void OnFrameIncomplete(long buffered)
+    {
+        if (Interlocked.Read(ref _frameStartedAt) == 0)
+        {
+            Interlocked.Exchange(ref _frameBytesAtStart, BytesReceived - buffered);
+            Interlocked.Exchange(ref _frameStartedAt, _time.GetTimestamp());
+        }
+    }
+
+    /// <summary>A frame helper completed a frame (or stopped reading): the frame clock stops.</summary>
+    internal void OnFrameEnded() => Interlocked.Exchange(ref _frameStartedAt, 0);
+
+    private void StartWatchdog()
+    {
+        Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
+        ConnectionOptions o = Options;
+        bool any = o.IdleTimeout != Timeout.InfiniteTimeSpan || o.FrameReadTimeout != Timeout.InfiniteTimeSpan
+            || o.SendTimeout != Timeout.InfiniteTimeSpan || o.MinReceiveRate is not null || o.MinSendRate is not null;
+        if (any)
+        {
+            _watchdog = _time.CreateTimer(static state => ((Connection)state!).CheckTimeouts(), this, WatchdogPeriod, WatchdogPeriod);
+        }
+    }
+
+    private void StopWatchdog() => _watchdog?.Dispose();
+
+    private void OnReceived(int count)
+    {
+        Interlocked.Add(ref _bytesReceived, count);
+        Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
+    }
+
+    private void OnSent(int count)
+    {
+        Interlocked.Add(ref _bytesSent, count);
+        Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
+    }
+
+    /// <summary>A send could not complete at once: the peer's window or our send buffer is full.</summary>
+    private void OnSendBlocked()
+    {
+        if (Interlocked.Read(ref _sendBlockedSince) == 0)
+        {
+            Interlocked.Exchange(ref _sendBytesAtBlock, BytesSent);
+            Interlocked.Exchange(ref _sendBlockedSince, _time.GetTimestamp());
+        }
+    }
+
+    /// <summary>Everything queued was sent and the send pump waits for more: nothing is blocked.</summary>
+    private void OnSendIdle() => Interlocked.Exchange(ref _sendBlockedSince, 0);
+
+    private void CheckTimeouts()
+    {
+        if (CloseReason != CloseReason.None)
+        {
+            StopWatchdog();
+            return;
+        }
+
+        ConnectionOptions o = Options;
+        long now = _time.GetTimestamp();
+        long frameStart = Interlocked.Read(ref _frameStartedAt);
+        long blockedSince = Interlocked.Read(ref _sendBlockedSince);
+        if (Overdue(frameStart, BytesReceived - Interlocked.Read(ref _frameBytesAtStart), o.FrameReadTimeout, o.MinReceiveRate, now)
+            || Overdue(blockedSince, BytesSent - Interlocked.Read(ref _sendBytesAtBlock), o.SendTimeout, o.MinSendRate, now))
+        {
+            AbortCore(CloseReason.Timeout);
+            return;
+        }
+
+        if (frameStart == 0 && blockedSince == 0 && o.IdleTimeout != Timeout.InfiniteTimeSpan
+            && _time.GetElapsedTime(Interlocked.Read(ref _lastActivity), now) > o.IdleTimeout
+            && TrySetCloseReason(CloseReason.Timeout))
+        {
+            _ = CloseAsync();
+        }
+    }
+
+    /// <summary>A window that started at <paramref name="since"/> (0: none) ran past its limit or below its rate.</summary>
+    private bool Overdue(long since, long bytesMoved, TimeSpan limit, DataRate? rate, long now)
+    {
+        if (since == 0)
+        {
+            return false;
+        }
+
+        TimeSpan elapsed = _time.GetElapsedTime(since, now);
+        return (limit != Timeout.InfiniteTimeSpan && elapsed > limit) || rate?.IsViolatedBy(bytesMoved, elapsed) == true;
+    }
+}
