@@ -3,6 +3,7 @@ using Synack.Cli.Bench;
 using Synack.Cli.Common;
 using Synack.Cli.Connect;
 using Synack.Cli.Probe;
+using Synack.Cli.Proxy;
 using Synack.Cli.Serve;
 using Synack.Errors;
 
@@ -15,12 +16,13 @@ namespace Synack.Cli;
 internal static class SynackCli
 {
     /// <summary>Builds the command tree, writing to <paramref name="console"/>.</summary>
-    public static RootCommand Build(CliConsole console) => new("synack: serve, connect, bench and probe TCP services")
+    public static RootCommand Build(CliConsole console) => new("synack: serve, connect, bench, probe and proxy TCP services")
     {
         ServeCommand.Create(console),
         ConnectCommand.Create(console),
         BenchCommand.Create(console),
         ProbeCommand.Create(console),
+        ProxyCommand.Create(console),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; Ctrl-C / SIGTERM cancel <paramref name="cancellationToken"/>'s twin.</summary>

@@ -25,23 +25,8 @@ public sealed class ConnectCommandTests
         // This server answers only once it has seen the client's FIN: without a half-close, connect would wait forever.
         await using var server = Loopback.StartServer(async c =>
         {
-            var all = new MemoryStream();
-            while (true)
-            {
-                ReadResult read = await c.Input.ReadAsync();
-                foreach (ReadOnlyMemory<byte> segment in read.Buffer)
-                {
-                    all.Write(segment.Span);
-                }
-
-                c.Input.AdvanceTo(read.Buffer.End);
-                if (read.IsCompleted)
-                {
-                    break;
-                }
-            }
-
-            await c.SendAsync(Encoding.ASCII.GetBytes($"got {all.Length} bytes: {Encoding.ASCII.GetString(all.ToArray()).ToUpperInvariant()}"));
+            byte[] all = await c.ReadAllInputAsync();
+            await c.SendAsync(Encoding.ASCII.GetBytes($"got {all.Length} bytes: {Encoding.ASCII.GetString(all).ToUpperInvariant()}"));
         });
 
         CliResult result = await CliRunner.RunAsync(["connect", $"127.0.0.1:{server.EndPoint().Port}"], "hello\n"u8.ToArray());
@@ -111,5 +96,34 @@ public sealed class ConnectCommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("synack: malformed endpoint", result.Error);
         Assert.Single(result.Error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task ConnectThroughAProxySlicingToOneByteStillGetsEveryByteBack()
+    {
+        await using var serve = await CliRunner.ServeAsync("echo");
+        var log = new CapturingWriter();
+        using var stop = new CancellationTokenSource();
+        var console = new Synack.Cli.Common.CliConsole(new MemoryStream(), new MemoryStream(), log, Interactive: false);
+        Task<int> proxy = SynackCli.RunAsync(["proxy", "127.0.0.1:0", serve.Target, "--fault", "slicer:size=1"], console, stop.Token);
+        string listening = await log.LineContaining("proxy listening on");
+        string proxyTarget = listening.Split(' ')[3];
+
+        CliResult result = await CliRunner.RunAsync(["connect", proxyTarget], "sliced to single bytes, and back\n"u8.ToArray());
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("sliced to single bytes, and back\n", result.Output);
+        await stop.CancelAsync();
+        Assert.Equal(0, await proxy.WaitAsync(Loopback.Patience));
+        Assert.Contains("proxy stopped after 1 connection(s)", log.Text);
+    }
+
+    [Fact]
+    public async Task AnUnknownProxyFaultGivesOneClearLineAndTheUsageExitCode()
+    {
+        CliResult result = await CliRunner.RunAsync(["proxy", "127.0.0.1:0", "127.0.0.1:7", "--fault", "jitterbug"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("synack: --fault jitterbug: unknown fault 'jitterbug'", result.Error);
     }
 }

@@ -78,6 +78,26 @@ internal static class Loopback
 
     public static Task<T> Within<T>(this Task<T> task) => task.WaitAsync(Patience);
 
+    /// <summary>Reads a connection's input until the peer's FIN and returns all of it.</summary>
+    public static async Task<byte[]> ReadAllInputAsync(this Connection connection)
+    {
+        var all = new MemoryStream();
+        while (true)
+        {
+            System.IO.Pipelines.ReadResult read = await connection.Input.ReadAsync();
+            foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+            {
+                all.Write(segment.Span);
+            }
+
+            connection.Input.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted)
+            {
+                return all.ToArray();
+            }
+        }
+    }
+
     /// <summary>Waits (bounded by <see cref="Patience"/>) for a state change that has no event of its own.</summary>
     public static async Task Until(Func<bool> condition)
     {
