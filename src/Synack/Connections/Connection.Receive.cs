@@ -11,6 +11,7 @@ public sealed partial class Connection
     private const int MaximumReadSize = 64 * 1024;
     private int _readSize = MinimumReadSize;
     private int _discardInput;
+    private SynackException? _fatalError;
     private int _idle;
 
     /// <summary>True while a frame helper waits for the first byte of the next frame (used by server drain).</summary>
@@ -82,7 +83,16 @@ public sealed partial class Connection
         }
         catch (Exception e)
         {
-            writer.Complete(ClassifyPumpError(e, "read"));
+            SynackException error = ClassifyPumpError(e, "read");
+            writer.Complete(error);
+            if (error.Kind != ErrorKind.Closed)
+            {
+                // Reset or timed out: the connection is dead both ways. Stop the send pump too, so the socket is released
+                // and Closed completes even if the application never calls Close.
+                Volatile.Write(ref _fatalError, error);
+                _output.Reader.CancelPendingRead();
+            }
+
             return;
         }
 

@@ -132,7 +132,7 @@ public sealed partial class Connection
                 ReadResult result = await reading.ConfigureAwait(false);
                 if (result.IsCanceled)
                 {
-                    error = ClassifyPumpError(new ObjectDisposedException(nameof(Connection)), "write");
+                    error = Volatile.Read(ref _fatalError) ?? ClassifyPumpError(new ObjectDisposedException(nameof(Connection)), "write");
                     break;
                 }
 

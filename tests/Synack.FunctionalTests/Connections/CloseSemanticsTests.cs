@@ -28,6 +28,25 @@ public sealed class CloseSemanticsTests
     }
 
     [Fact]
+    public async Task APeerResetEndsTheConnectionCompletelyEvenIfTheApplicationNeverClosesIt()
+    {
+        var accepted = new TaskCompletionSource<Socket>();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(1);
+        Connection client = await Synack.Client.SynackClient.ConnectAsync((System.Net.IPEndPoint)listener.LocalEndPoint!);
+        using (Socket peer = await listener.AcceptAsync().WaitAsync(Loopback.Patience))
+        {
+            peer.Reset();
+        }
+
+        // Nobody reads, writes or closes: the reset alone must release the socket and complete Closed.
+        Assert.Equal(CloseReason.RemoteReset, await client.ClosedWithin());
+        var error = await Assert.ThrowsAsync<Errors.SynackException>(() => client.SendAsync("late"u8.ToArray()).AsTask());
+        Assert.Equal(Errors.ErrorKind.Reset, error.Kind);
+    }
+
+    [Fact]
     public async Task CloseAsyncDeliversEveryByteEvenWithUnreadInputAndSendsFinNotRst()
     {
         // The classic trap: close() with unread bytes in the receive buffer makes Linux send RST, destroying the reply
