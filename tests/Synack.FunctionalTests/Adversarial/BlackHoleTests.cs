@@ -14,14 +14,6 @@ namespace Synack.FunctionalTests.Adversarial;
 /// </summary>
 public sealed class BlackHoleTests
 {
-    private static readonly ConnectionHandler Echo = async c =>
-    {
-        while (await c.ReadLineAsync() is { } line)
-        {
-            await c.SendLineAsync(line);
-        }
-    };
-
     private static ConnectOptions ShortDeadPeerDetection() => new()
     {
         Connection = new ConnectionOptions
@@ -40,7 +32,7 @@ public sealed class BlackHoleTests
             return; // needs root and iproute2 (CI has both)
         }
 
-        SynackServer server = ns.Inside(() => SynackServer.Start(new ServerOptions().Listen(ns.InsideAddress, 0), Echo));
+        SynackServer server = ns.Inside(() => SynackServer.Start(new ServerOptions().Listen(ns.InsideAddress, 0), Loopback.LineEcho));
         await using var stop = new StopsAtOnce(server);
         await using Connection client = await SynackClient.ConnectAsync(server.LocalEndPoints[0], ShortDeadPeerDetection());
         await client.SendLineAsync("hello");
@@ -63,7 +55,7 @@ public sealed class BlackHoleTests
             return;
         }
 
-        SynackServer server = ns.Inside(() => SynackServer.Start(new ServerOptions().Listen(ns.InsideAddress, 0), Echo));
+        SynackServer server = ns.Inside(() => SynackServer.Start(new ServerOptions().Listen(ns.InsideAddress, 0), Loopback.LineEcho));
         await using var stop = new StopsAtOnce(server);
         ConnectOptions options = ShortDeadPeerDetection();
         options.Connection.KeepAlive.UserTimeout = TimeSpan.FromSeconds(2);

@@ -12,14 +12,6 @@ namespace Synack.FunctionalTests.Client;
 
 public sealed class ReconnectingClientTests
 {
-    private static readonly ConnectionHandler Echo = async c =>
-    {
-        while (await c.ReadLineAsync() is { } line)
-        {
-            await c.SendLineAsync(line);
-        }
-    };
-
     /// <summary>Echoes raw bytes and ignores drain requests, so a zero-timeout stop kills its connections with RST.</summary>
     private static readonly ConnectionHandler Stubborn = async c =>
     {
@@ -82,7 +74,7 @@ public sealed class ReconnectingClientTests
         Assert.InRange(second.TotalSeconds, 1.6 * 0.8, 1.6 * 1.2);
 
         // Restart on the same port (rebinding through TIME_WAIT); the next attempt connects and the session resumes.
-        await using var restarted = SynackServer.Start(new ServerOptions().Listen(endPoint), Echo);
+        await using var restarted = SynackServer.Start(new ServerOptions().Listen(endPoint), Loopback.LineEcho);
         time.Advance(second);
         Assert.Equal("connected", Take(events));
         Assert.Equal(2, client.Connects);
@@ -93,7 +85,7 @@ public sealed class ReconnectingClientTests
     [Fact]
     public async Task DisposingStopsReconnectingAndClosesTheLiveConnectionGracefully()
     {
-        await using var server = Loopback.StartServer(Echo);
+        await using var server = Loopback.StartServer(Loopback.LineEcho);
         var connected = new TaskCompletionSource<Connection>();
         var client = new ReconnectingClient("127.0.0.1", server.EndPoint().Port, (c, stop) => Task.Delay(Timeout.Infinite, stop));
         client.Connected += c => connected.TrySetResult(c);

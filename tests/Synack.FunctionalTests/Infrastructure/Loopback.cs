@@ -11,6 +11,15 @@ internal static class Loopback
     /// <summary>The bound for any real-time wait in a test: generous, so a busy 2-core CI machine never flakes.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
+    /// <summary>The handler most tests need: echoes each line until the peer's FIN.</summary>
+    public static readonly ConnectionHandler LineEcho = async c =>
+    {
+        while (await c.ReadLineAsync() is { } line)
+        {
+            await c.SendLineAsync(line);
+        }
+    };
+
     public static SynackServer StartServer(ConnectionHandler handler, Action<ServerOptions>? configure = null, TimeProvider? time = null)
     {
         var options = new ServerOptions().Listen(IPAddress.Loopback, 0);

@@ -8,14 +8,6 @@ namespace Synack.FunctionalTests.Server;
 
 public sealed class ListenTests
 {
-    private static readonly ConnectionHandler Echo = async c =>
-    {
-        while (await c.ReadLineAsync() is { } line)
-        {
-            await c.SendLineAsync(line);
-        }
-    };
-
     private static async Task AssertEchoesAsync(IPEndPoint endPoint)
     {
         using Socket client = await Loopback.ConnectRawAsync(endPoint);
@@ -28,7 +20,7 @@ public sealed class ListenTests
     {
         await using var server = SynackServer.Start(new ServerOptions()
             .Listen(IPAddress.Loopback, 0)
-            .Listen(IPAddress.IPv6Loopback, 0), Echo);
+            .Listen(IPAddress.IPv6Loopback, 0), Loopback.LineEcho);
 
         Assert.Equal(2, server.LocalEndPoints.Count);
         Assert.Equal(AddressFamily.InterNetwork, server.LocalEndPoints[0].AddressFamily);
@@ -42,7 +34,7 @@ public sealed class ListenTests
     [InlineData(37)]
     public async Task TheListenBacklogIsTheConfiguredOneOrFiveHundredTwelveByDefault(int? backlog)
     {
-        await using var server = Loopback.StartServer(Echo, o =>
+        await using var server = Loopback.StartServer(Loopback.LineEcho, o =>
         {
             if (backlog is int value)
             {
@@ -64,7 +56,7 @@ public sealed class ListenTests
     [Fact]
     public async Task DualStackEndpointAcceptsIPv4AndIPv6Clients()
     {
-        await using var server = SynackServer.Start(new ServerOptions().Listen(IPAddress.IPv6Any, 0), Echo);
+        await using var server = SynackServer.Start(new ServerOptions().Listen(IPAddress.IPv6Any, 0), Loopback.LineEcho);
         int port = server.EndPoint().Port;
 
         await AssertEchoesAsync(new IPEndPoint(IPAddress.Loopback, port));
@@ -74,10 +66,10 @@ public sealed class ListenTests
     [Fact]
     public async Task SecondServerOnABusyPortFailsWithAddressInUseInsteadOfSharingIt()
     {
-        await using var first = Loopback.StartServer(Echo);
+        await using var first = Loopback.StartServer(Loopback.LineEcho);
 
         var error = Assert.Throws<SynackException>(() =>
-            SynackServer.Start(new ServerOptions().Listen(first.EndPoint()), Echo));
+            SynackServer.Start(new ServerOptions().Listen(first.EndPoint()), Loopback.LineEcho));
         Assert.Equal(ErrorKind.AddressInUse, error.Kind);
         Assert.Contains("address already in use", error.Message);
     }
@@ -85,8 +77,8 @@ public sealed class ListenTests
     [Fact]
     public async Task ReusePortLetsTwoServersShareAPortOnlyWhenBothAskForIt()
     {
-        await using var first = Loopback.StartServer(Echo, o => o.ReusePort = true);
-        await using var second = SynackServer.Start(new ServerOptions { ReusePort = true }.Listen(first.EndPoint()), Echo);
+        await using var first = Loopback.StartServer(Loopback.LineEcho, o => o.ReusePort = true);
+        await using var second = SynackServer.Start(new ServerOptions { ReusePort = true }.Listen(first.EndPoint()), Loopback.LineEcho);
 
         Assert.Equal(first.EndPoint(), second.EndPoint());
         await AssertEchoesAsync(first.EndPoint());
@@ -111,7 +103,7 @@ public sealed class ListenTests
         await server.StopAsync(TimeSpan.FromSeconds(5)).Within();
         Assert.Contains(TcpStates.Of(endPoint.Port), s => s == "TIME_WAIT");
 
-        await using var restarted = SynackServer.Start(new ServerOptions().Listen(endPoint), Echo);
+        await using var restarted = SynackServer.Start(new ServerOptions().Listen(endPoint), Loopback.LineEcho);
         await AssertEchoesAsync(endPoint);
     }
 
