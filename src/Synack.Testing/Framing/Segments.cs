@@ -1,10 +1,10 @@
 using System.Buffers;
 using Synack.Framing;
 
-namespace Synack.Tests.Framing;
+namespace Synack.Testing.Framing;
 
 /// <summary>Drives a decoder the way a socket does: bytes arrive in chunks, the decoder sees only what has arrived.</summary>
-internal static class Segments
+public static class Segments
 {
     private sealed class Segment : ReadOnlySequenceSegment<byte>
     {
@@ -93,6 +93,7 @@ internal static class Segments
     /// <summary>One byte per chunk.</summary>
     public static List<byte[]> OneByteAtATime(byte[] data) => data.Select(b => new[] { b }).ToList();
 
+    /// <summary>Encodes <paramref name="frames"/> back to back into one buffer.</summary>
     public static byte[] Encode<T>(IFrameEncoder<T> encoder, IEnumerable<T> frames)
     {
         var output = new ArrayBufferWriter<byte>();
