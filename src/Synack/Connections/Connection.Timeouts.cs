@@ -9,6 +9,7 @@ namespace Synack.Connections;
 ///                                                          └─ slower than MinReceiveRate after grace ► abort (RST), Timeout
 ///  sends blocked (the peer does not read) ──────────────────── longer than SendTimeout ─────────────► abort (RST), Timeout
 ///                                                          └─ slower than MinSendRate after grace ───► abort (RST), Timeout
+///  nothing sent for Heartbeat.Interval ─────────────────────────────────────────────────────────────► send Heartbeat.Payload
 ///  nothing of the above, and no byte either way for IdleTimeout ─────────────────────────────────────► close (FIN), Timeout
 /// </code>
 /// All times come from the injected <see cref="TimeProvider"/>, so tests drive them with a fake clock.
@@ -25,6 +26,8 @@ public sealed partial class Connection
     private long _frameBytesAtStart;
     private long _sendBlockedSince;
     private long _sendBytesAtBlock;
+    private long _lastSend;
+    private int _heartbeatInFlight;
 
     /// <summary>Bytes received from the peer so far.</summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
@@ -55,7 +58,8 @@ public sealed partial class Connection
     {
         Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
         ConnectionOptions o = Options;
-        bool any = o.IdleTimeout != Timeout.InfiniteTimeSpan || o.FrameReadTimeout != Timeout.InfiniteTimeSpan
+        Interlocked.Exchange(ref _lastSend, _time.GetTimestamp());
+        bool any = o.Heartbeat is not null || o.IdleTimeout != Timeout.InfiniteTimeSpan || o.FrameReadTimeout != Timeout.InfiniteTimeSpan
             || o.SendTimeout != Timeout.InfiniteTimeSpan || o.MinReceiveRate is not null || o.MinSendRate is not null;
         if (any)
         {
@@ -74,7 +78,9 @@ public sealed partial class Connection
     private void OnSent(int count)
     {
         Interlocked.Add(ref _bytesSent, count);
-        Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
+        long now = _time.GetTimestamp();
+        Interlocked.Exchange(ref _lastActivity, now);
+        Interlocked.Exchange(ref _lastSend, now);
     }
 
     /// <summary>A send could not complete at once: the peer's window or our send buffer is full.</summary>
@@ -109,11 +115,40 @@ public sealed partial class Connection
             return;
         }
 
+        if (o.Heartbeat is { } heartbeat && blockedSince == 0
+            && _time.GetElapsedTime(Interlocked.Read(ref _lastSend), now) >= heartbeat.Interval)
+        {
+            _ = SendHeartbeatAsync(heartbeat);
+        }
+
         if (frameStart == 0 && blockedSince == 0 && o.IdleTimeout != Timeout.InfiniteTimeSpan
             && _time.GetElapsedTime(Interlocked.Read(ref _lastActivity), now) > o.IdleTimeout
             && TrySetCloseReason(CloseReason.Timeout))
         {
             _ = CloseAsync();
+        }
+    }
+
+    /// <summary>Sends the heartbeat unless one is still on its way; a failure surfaces through the pumps, not here.</summary>
+    private async Task SendHeartbeatAsync(Heartbeat heartbeat)
+    {
+        if (Interlocked.Exchange(ref _heartbeatInFlight, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Interlocked.Exchange(ref _lastSend, _time.GetTimestamp()); // one heartbeat per interval, even before it is sent
+            await SendAsync(heartbeat.Payload).ConfigureAwait(false);
+        }
+        catch (Errors.SynackException)
+        {
+            // The connection is closing or dead: its close reason already says why.
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _heartbeatInFlight, 0);
         }
     }
 

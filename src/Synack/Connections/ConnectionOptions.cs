@@ -127,4 +127,7 @@ public sealed class ConnectionOptions
         get => _sendTimeout;
         set => _sendTimeout = value == Timeout.InfiniteTimeSpan ? value : Check.Range(value, TimeSpan.FromSeconds(1), TimeSpan.FromHours(24));
     }
+
+    /// <summary>An application heartbeat sent when nothing was sent for a while; <c>null</c> (default) for none. See <see cref="Connections.Heartbeat"/>.</summary>
+    public Heartbeat? Heartbeat { get; set; }
 }

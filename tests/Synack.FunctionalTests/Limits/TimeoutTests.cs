@@ -236,4 +236,29 @@ public sealed class TimeoutTests
             Assert.Equal(CloseReason.Timeout, server.CloseReason);
         }
     }
+
+    [Fact]
+    public async Task AHeartbeatGoesOutWhenNothingWasSentForItsIntervalAndNotWhileTrafficFlows()
+    {
+        await using var h = new Harness(o => o.Heartbeat = new Heartbeat(TimeSpan.FromSeconds(5), "\n"u8.ToArray()));
+        (Socket client, Connection server) = await h.ConnectAsync();
+        using (client)
+        {
+            // Traffic every 3 s: the echoes are all that arrive.
+            for (int i = 0; i < 3; i++)
+            {
+                h.Time.Advance(TimeSpan.FromSeconds(3));
+                await client.SendAsync("x\n"u8.ToArray());
+                Assert.Equal("x\n"u8.ToArray(), await client.ReadExactlyAsync(2));
+            }
+
+            // Then silence: one heartbeat per interval.
+            h.Time.Advance(TimeSpan.FromSeconds(5));
+            Assert.Equal("\n"u8.ToArray(), await client.ReadExactlyAsync(1));
+            await Loopback.Until(() => server.BytesSent == 7);
+            h.Time.Advance(TimeSpan.FromSeconds(5));
+            Assert.Equal("\n"u8.ToArray(), await client.ReadExactlyAsync(1));
+            Assert.Equal(CloseReason.None, server.CloseReason);
+        }
+    }
 }

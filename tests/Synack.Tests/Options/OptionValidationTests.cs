@@ -25,6 +25,7 @@ public sealed class OptionValidationTests
         Assert.Equal(TimeSpan.FromSeconds(60), connection.SendTimeout);
         Assert.Equal(new DataRate(240, TimeSpan.FromSeconds(5)), connection.MinReceiveRate);
         Assert.Equal(new DataRate(240, TimeSpan.FromSeconds(5)), connection.MinSendRate);
+        Assert.Null(connection.Heartbeat);
 
         var server = new ServerOptions();
         Assert.Equal(512, server.Backlog);
@@ -56,6 +57,8 @@ public sealed class OptionValidationTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new ConnectionOptions { SendTimeout = TimeSpan.FromDays(2) });
         Assert.Throws<ArgumentOutOfRangeException>(() => new DataRate(0, TimeSpan.FromSeconds(5)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DataRate(240, TimeSpan.FromSeconds(-1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Heartbeat(TimeSpan.FromMilliseconds(10), "\n"u8.ToArray()));
+        Assert.Throws<ArgumentException>(() => new Heartbeat(TimeSpan.FromSeconds(5), ReadOnlyMemory<byte>.Empty));
     }
 
     [Fact]
