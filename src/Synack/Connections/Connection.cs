@@ -39,11 +39,14 @@ public sealed partial class Connection : IAsyncDisposable
     private readonly CancellationTokenSource _closedToken = new();
     private readonly CancellationTokenSource _stopRequested = new();
     private int _closeReason;
+    private System.Diagnostics.TagList _metricTags;
+    private long _startedAt;
     private Task _receivePump = Task.CompletedTask;
     private Task _sendPump = Task.CompletedTask;
 
-    internal Connection(Socket socket, ConnectionOptions options, TimeProvider? timeProvider = null)
+    internal Connection(Socket socket, ConnectionOptions options, TimeProvider? timeProvider = null, bool isServer = false)
     {
+        IsServer = isServer;
         _socket = socket;
         Options = options;
         _time = timeProvider ?? TimeProvider.System;
@@ -106,10 +109,16 @@ public sealed partial class Connection : IAsyncDisposable
 
     internal TimeProvider Time => _time;
 
+    /// <summary>True for connections accepted by a server (metrics tag them <c>synack.side=server</c>).</summary>
+    internal bool IsServer { get; }
+
     /// <summary>Configures the socket and starts both pumps.</summary>
     internal void Start()
     {
         SocketConfigurator.Apply(_socket, Options);
+        _metricTags = Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint);
+        _startedAt = _time.GetTimestamp();
+        Diagnostics.SynackMetrics.ConnectionOpened(_metricTags);
         _receivePump = ReceivePumpAsync();
         _sendPump = SendPumpAsync();
         StartWatchdog();
@@ -137,6 +146,7 @@ public sealed partial class Connection : IAsyncDisposable
         TrySetCloseReason(CloseReason.LocalClose);
         if (_closed.TrySetResult(CloseReason))
         {
+            Diagnostics.SynackMetrics.ConnectionClosed(_metricTags, CloseReason, _time.GetElapsedTime(_startedAt), BytesReceived, BytesSent);
             _closedToken.Cancel();
         }
     }

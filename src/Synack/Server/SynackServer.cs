@@ -180,7 +180,7 @@ public sealed class SynackServer : IAsyncDisposable
         Connection connection;
         try
         {
-            connection = new Connection(socket, _options.Connection, _time);
+            connection = new Connection(socket, _options.Connection, _time, isServer: true);
             connection.Start();
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -204,6 +204,11 @@ public sealed class SynackServer : IAsyncDisposable
     private void Reject(Socket socket)
     {
         Interlocked.Increment(ref _rejected);
+        if (socket.LocalEndPoint is IPEndPoint listener)
+        {
+            Diagnostics.SynackMetrics.ConnectionRejected(listener);
+        }
+
         try
         {
             if (!_options.RejectPayload.IsEmpty)
