@@ -56,16 +56,15 @@ internal sealed class ProxiedConnection
         _ended.Cancel();
         foreach (Socket socket in new[] { _client, _upstream })
         {
+            if (reset)
+            {
+                socket.Close(0); // abortive: RST even while the other direction's receive is pending
+                continue;
+            }
+
             try
             {
-                if (reset)
-                {
-                    socket.LingerState = new LingerOption(true, 0);
-                }
-                else
-                {
-                    socket.Shutdown(SocketShutdown.Both);
-                }
+                socket.Shutdown(SocketShutdown.Both);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {

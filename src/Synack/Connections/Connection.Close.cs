@@ -93,8 +93,10 @@ public sealed partial class Connection
             return;
         }
 
+        // Close(0) is .NET's abortive close: with operations pending it still resets (a plain Dispose may first
+        // shutdown() to unblock them, which would send FIN before the RST).
         SocketConfigurator.SetAbortiveLinger(_socket);
-        _socket.Dispose();
+        _socket.Close(0);
         _input.Writer.CancelPendingFlush();
         _output.Reader.CancelPendingRead();
         ReleaseSocket();

@@ -11,7 +11,7 @@ public sealed partial class Connection
     private const int MaximumReadSize = 64 * 1024;
     private int _readSize = MinimumReadSize;
     private int _discardInput;
-    private SynackException? _fatalError;
+    private Exception? _fatalError;
     private int _idle;
 
     /// <summary>True while a frame helper waits for the first byte of the next frame (used by server drain).</summary>
@@ -89,7 +89,7 @@ public sealed partial class Connection
             {
                 // Reset or timed out: the connection is dead both ways. Stop the send pump too, so the socket is released
                 // and Closed completes even if the application never calls Close.
-                Volatile.Write(ref _fatalError, error);
+                Volatile.Write(ref _fatalError, e);
                 _output.Reader.CancelPendingRead();
             }
 

@@ -132,7 +132,8 @@ public sealed partial class Connection
                 ReadResult result = await reading.ConfigureAwait(false);
                 if (result.IsCanceled)
                 {
-                    error = Volatile.Read(ref _fatalError) ?? ClassifyPumpError(new ObjectDisposedException(nameof(Connection)), "write");
+                    // The receive side found the connection dead: report that cause, as a write error.
+                    error = ClassifyPumpError(Volatile.Read(ref _fatalError) ?? new ObjectDisposedException(nameof(Connection)), "write");
                     break;
                 }
 

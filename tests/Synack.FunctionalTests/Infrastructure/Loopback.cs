@@ -73,8 +73,7 @@ internal static class Loopback
     /// <summary>Sends RST: SO_LINGER 0 then close.</summary>
     public static void Reset(this Socket socket)
     {
-        socket.LingerState = new LingerOption(true, 0);
-        socket.Dispose();
+        socket.Close(0);
     }
 
     /// <summary>A free loopback port with nothing listening on it (bound, then released).</summary>
