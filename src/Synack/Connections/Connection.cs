@@ -39,6 +39,7 @@ public sealed partial class Connection : IAsyncDisposable
     private readonly CancellationTokenSource _closedToken = new();
     private readonly CancellationTokenSource _stopRequested = new();
     private int _closeReason;
+    private EndPoint? _clientEndPoint;
     private System.Diagnostics.TagList _metricTags;
     private long _startedAt;
     private Task _receivePump = Task.CompletedTask;
@@ -75,6 +76,12 @@ public sealed partial class Connection : IAsyncDisposable
 
     /// <summary>The peer's address and port.</summary>
     public EndPoint RemoteEndPoint { get; }
+
+    /// <summary>
+    /// The real client: what a trusted proxy's PROXY protocol header said, otherwise <see cref="RemoteEndPoint"/>.
+    /// Set before the handler runs; see <see cref="ProxyProtocol.ProxyProtocolOptions"/>.
+    /// </summary>
+    public EndPoint ClientEndPoint { get => _clientEndPoint ?? RemoteEndPoint; internal set => _clientEndPoint = value; }
 
     /// <summary>
     /// Bytes received from the peer. Completes normally at the peer's FIN (clean end-of-stream) and with a

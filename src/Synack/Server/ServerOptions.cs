@@ -60,6 +60,9 @@ public sealed class ServerOptions
     /// </summary>
     public ReadOnlyMemory<byte> RejectPayload { get; set; }
 
+    /// <summary>Expect PROXY protocol headers from trusted proxies; <c>null</c> (default) never parses them.</summary>
+    public ProxyProtocol.ProxyProtocolOptions? ProxyProtocol { get; set; }
+
     /// <summary>Options applied to every accepted connection.</summary>
     public ConnectionOptions Connection { get; set; } = new();
 

@@ -200,6 +200,47 @@ public sealed class SynackServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the PROXY header a trusted proxy must send first and records the real client; rejects untrusted peers unless
+    /// direct connections are allowed. False when the connection must not reach the handler.
+    /// </summary>
+    private async Task<bool> AcceptProxyHeaderAsync(Connection connection, ProxyProtocol.ProxyProtocolOptions proxy)
+    {
+        if (!proxy.Trusts(connection.RemoteEndPoint))
+        {
+            if (!proxy.AllowDirectConnections)
+            {
+                connection.AbortCore(CloseReason.ProtocolError);
+            }
+
+            return proxy.AllowDirectConnections;
+        }
+
+        using var timeout = new CancellationTokenSource(proxy.HeaderTimeout, _time);
+        var reader = connection.CreateFrameReader(new ProxyProtocol.ProxyHeaderCodec(proxy.MaxHeaderLength));
+        try
+        {
+            if (!await reader.ReadAsync(timeout.Token).ConfigureAwait(false))
+            {
+                return false; // the proxy closed before sending a header
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            connection.AbortCore(CloseReason.Timeout);
+            return false;
+        }
+
+        ProxyProtocol.ProxyHeader header = reader.Current;
+        reader.Release(); // the bytes after the header stay in Input for the handler
+        if (header.Source is { } client)
+        {
+            connection.ClientEndPoint = client;
+        }
+
+        return true;
+    }
+
     /// <summary>Over the connection limit: say so (if configured) and close with FIN, never blocking the accept loop.</summary>
     private void Reject(Socket socket)
     {
@@ -234,7 +275,10 @@ public sealed class SynackServer : IAsyncDisposable
         await registered.ConfigureAwait(false);
         try
         {
-            await _handler(connection).ConfigureAwait(false);
+            if (_options.ProxyProtocol is not { } proxy || await AcceptProxyHeaderAsync(connection, proxy).ConfigureAwait(false))
+            {
+                await _handler(connection).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is Errors.SynackException or OperationCanceledException)
         {

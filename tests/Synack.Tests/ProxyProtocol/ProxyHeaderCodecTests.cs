@@ -1,0 +1,85 @@
+using System.Buffers;
+using System.Net;
+using Synack.Errors;
+using Synack.ProxyProtocol;
+
+namespace Synack.Tests.ProxyProtocol;
+
+public sealed class ProxyHeaderCodecTests
+{
+    private static readonly ProxyHeaderCodec Codec = new();
+
+    public static TheoryData<int, string?, string?> Headers => new()
+    {
+        { 1, "192.0.2.1:56324", "198.51.100.1:443" },
+        { 1, "[2001:db8::1]:56324", "[2001:db8::2]:443" },
+        { 1, null, null },
+        { 2, "192.0.2.1:56324", "198.51.100.1:443" },
+        { 2, "[2001:db8::1]:1", "[2001:db8::2]:65535" },
+        { 2, null, null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Headers))]
+    public void EveryHeaderDecodesToWhatWasEncodedAtEverySplitPointWithTheDataAfterItUntouched(int version, string? source, string? destination)
+    {
+        var header = new ProxyHeader(version, source is null ? null : IPEndPoint.Parse(source), destination is null ? null : IPEndPoint.Parse(destination));
+        byte[] wire = [.. Segments.Encode(Codec, [header]), .. "GET /\r\n"u8.ToArray()];
+
+        foreach (List<byte[]> chunks in Segments.EverySplitPoint(wire).Append(Segments.OneByteAtATime(wire)))
+        {
+            var (decoded, leftover) = DecodeFirst(chunks);
+            Assert.Equal(header, decoded);
+            Assert.Equal(7, leftover);
+        }
+    }
+
+    /// <summary>Feeds chunks until the one header decodes (a PROXY header is only ever the first frame); returns the bytes after it.</summary>
+    private static (ProxyHeader? Header, long Leftover) DecodeFirst(List<byte[]> chunks)
+    {
+        for (int arrived = 1; arrived <= chunks.Count; arrived++)
+        {
+            var reader = new SequenceReader<byte>(Segments.Sequence(chunks.Take(arrived).ToList()));
+            if (Codec.TryDecode(ref reader, out ProxyHeader header))
+            {
+                return (header, reader.Remaining + chunks.Skip(arrived).Sum(c => c.Length));
+            }
+        }
+
+        return (null, -1);
+    }
+
+    [Fact]
+    public void TheV1TextIsExactlyWhatHaproxySends()
+    {
+        var header = new ProxyHeader(1, IPEndPoint.Parse("192.0.2.1:56324"), IPEndPoint.Parse("198.51.100.1:443"));
+        Assert.Equal("PROXY TCP4 192.0.2.1 198.51.100.1 56324 443\r\n"u8.ToArray(), Segments.Encode(Codec, [header]));
+    }
+
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\n\r\n")]
+    [InlineData("PROXY TCP4 192.0.2.1 198.51.100.1 56324\r\n")]
+    [InlineData("PROXY TCP4 2001:db8::1 198.51.100.1 1 2\r\n")]
+    [InlineData("PROXY TCP4 192.0.2.1 198.51.100.1 99999 443\r\n")]
+    [InlineData("PROXY UDP4 192.0.2.1 198.51.100.1 1 2\r\n")]
+    public void MalformedHeadersAreProtocolErrors(string text)
+    {
+        var error = Assert.Throws<SynackException>(() => DecodeFirst([System.Text.Encoding.ASCII.GetBytes(text)]));
+        Assert.Equal(ErrorKind.ProtocolError, error.Kind);
+    }
+
+    [Fact]
+    public void AV1HeaderWithoutItsLineEndFailsOnceItPasses107Bytes()
+    {
+        byte[] endless = System.Text.Encoding.ASCII.GetBytes("PROXY TCP4 " + new string('1', 120));
+        Assert.Equal(ErrorKind.ProtocolError, Assert.Throws<SynackException>(() => DecodeFirst([endless])).Kind);
+        Assert.Null(DecodeFirst([endless[..100]]).Header); // shorter: still waiting
+    }
+
+    [Fact]
+    public void AnOversizeV2LengthIsRejectedFromTheFixedHeader()
+    {
+        byte[] header = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11, 0xFF, 0xFF];
+        Assert.Equal(ErrorKind.LimitExceeded, Assert.Throws<SynackException>(() => DecodeFirst([header])).Kind);
+    }
+}
