@@ -178,9 +178,8 @@ public sealed class ProxyHeaderCodec : IFrameDecoder<ProxyHeader>, IFrameEncoder
         }
 
         if (parts.Length != 6 || parts[0] != "PROXY" || parts[1] is not ("TCP4" or "TCP6")
-            || !IPAddress.TryParse(parts[2], out IPAddress? source) || !IPAddress.TryParse(parts[3], out IPAddress? destination)
-            || !ushort.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out ushort sourcePort)
-            || !ushort.TryParse(parts[5], NumberStyles.None, CultureInfo.InvariantCulture, out ushort destinationPort)
+            || !TryParseAddress(parts[2], out IPAddress? source) || !TryParseAddress(parts[3], out IPAddress? destination)
+            || !TryParsePort(parts[4], out ushort sourcePort) || !TryParsePort(parts[5], out ushort destinationPort)
             || (source.AddressFamily == AddressFamily.InterNetworkV6) != (parts[1] == "TCP6")
             || source.AddressFamily != destination.AddressFamily)
         {
@@ -190,4 +189,13 @@ public sealed class ProxyHeaderCodec : IFrameDecoder<ProxyHeader>, IFrameEncoder
         frame = new ProxyHeader(1, new IPEndPoint(source, sourcePort), new IPEndPoint(destination, destinationPort));
         return true;
     }
+
+    /// <summary>A port as the spec writes it: decimal, no sign, no leading zeros.</summary>
+    private static bool TryParsePort(string text, out ushort port) =>
+        ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && (text.Length == 1 || text[0] != '0');
+
+    /// <summary>An address in canonical form only: no leading zeros in IPv4 octets (which some parsers read as octal).</summary>
+    private static bool TryParseAddress(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPAddress? address) =>
+        IPAddress.TryParse(text, out address)
+        && (address.AddressFamily == AddressFamily.InterNetworkV6 || address.ToString() == text);
 }

@@ -62,6 +62,9 @@ public sealed class ProxyHeaderCodecTests
     [InlineData("PROXY TCP4 2001:db8::1 198.51.100.1 1 2\r\n")]
     [InlineData("PROXY TCP4 192.0.2.1 198.51.100.1 99999 443\r\n")]
     [InlineData("PROXY UDP4 192.0.2.1 198.51.100.1 1 2\r\n")]
+    [InlineData("PROXY TCP4 192.0.2.1 198.51.100.1 056324 443\r\n")]
+    [InlineData("PROXY TCP4 192.000.2.1 198.51.100.1 56324 443\r\n")]
+    [InlineData("PROXY TCP4 192.0.2.1 198.51.100.1 +1 443\r\n")]
     public void MalformedHeadersAreProtocolErrors(string text)
     {
         var error = Assert.Throws<SynackException>(() => DecodeFirst([System.Text.Encoding.ASCII.GetBytes(text)]));
