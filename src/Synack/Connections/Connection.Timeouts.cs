@@ -7,8 +7,8 @@ namespace Synack.Connections;
 /// <code>
 ///  frame incomplete (frame helpers waiting for more bytes) ── longer than FrameReadTimeout ──────────► abort (RST), Timeout
 ///                                                          └─ slower than MinReceiveRate after grace ► abort (RST), Timeout
-///  sends blocked (the peer does not read) ──────────────────── longer than SendTimeout ─────────────► abort (RST), Timeout
-///                                                          └─ slower than MinSendRate after grace ───► abort (RST), Timeout
+///  one send stalled (the peer does not read) ────────────────── longer than SendTimeout ─────────────► abort (RST), Timeout
+///  sends blocked, on and off, until the pump runs dry ──────── slower than MinSendRate after grace ───► abort (RST), Timeout
 ///  nothing sent for Heartbeat.Interval ─────────────────────────────────────────────────────────────► send Heartbeat.Payload
 ///  nothing of the above, and no byte either way for IdleTimeout ─────────────────────────────────────► close (FIN), Timeout
 /// </code>
@@ -27,6 +27,7 @@ public sealed partial class Connection
     private long _sendBlockedSince;
     private long _sendBytesAtBlock;
     private long _lastSend;
+    private long _sendPendingSince;
     private int _heartbeatInFlight;
 
     /// <summary>Bytes received from the peer so far.</summary>
@@ -78,18 +79,24 @@ public sealed partial class Connection
     private void OnSent(int count)
     {
         Interlocked.Add(ref _bytesSent, count);
+        Interlocked.Exchange(ref _sendPendingSince, 0); // progress: the send timeout measures one stalled send, not a stream
         long now = _time.GetTimestamp();
         Interlocked.Exchange(ref _lastActivity, now);
         Interlocked.Exchange(ref _lastSend, now);
     }
 
-    /// <summary>A send could not complete at once: the peer's window or our send buffer is full.</summary>
+    /// <summary>
+    /// A send could not complete at once: the peer's window or our send buffer is full. Starts the rate window (kept
+    /// until the send pump runs dry) and the pending-send clock (stopped as soon as this send completes).
+    /// </summary>
     private void OnSendBlocked()
     {
+        long now = _time.GetTimestamp();
+        Interlocked.Exchange(ref _sendPendingSince, now);
         if (Interlocked.Read(ref _sendBlockedSince) == 0)
         {
             Interlocked.Exchange(ref _sendBytesAtBlock, BytesSent);
-            Interlocked.Exchange(ref _sendBlockedSince, _time.GetTimestamp());
+            Interlocked.Exchange(ref _sendBlockedSince, now);
         }
     }
 
@@ -109,7 +116,8 @@ public sealed partial class Connection
         long frameStart = Interlocked.Read(ref _frameStartedAt);
         long blockedSince = Interlocked.Read(ref _sendBlockedSince);
         if (Overdue(frameStart, BytesReceived - Interlocked.Read(ref _frameBytesAtStart), o.FrameReadTimeout, o.MinReceiveRate, now)
-            || Overdue(blockedSince, BytesSent - Interlocked.Read(ref _sendBytesAtBlock), o.SendTimeout, o.MinSendRate, now))
+            || Overdue(blockedSince, BytesSent - Interlocked.Read(ref _sendBytesAtBlock), Timeout.InfiniteTimeSpan, o.MinSendRate, now)
+            || Overdue(Interlocked.Read(ref _sendPendingSince), 0, o.SendTimeout, null, now))
         {
             AbortCore(CloseReason.Timeout);
             return;

@@ -118,7 +118,7 @@ public sealed class ConnectionOptions
     public DataRate? MinSendRate { get; set; } = DataRate.Default;
 
     /// <summary>
-    /// The longest sends may stay blocked by a peer that does not read, whatever the rate: then the connection is aborted
+    /// The longest one send may stall (no byte accepted) because the peer does not read: then the connection is aborted
     /// with <see cref="CloseReason.Timeout"/>. Default 60 s. [nginx's send_timeout.] 1 s to 24 h, or
     /// <see cref="Timeout.InfiniteTimeSpan"/> to disable.
     /// </summary>

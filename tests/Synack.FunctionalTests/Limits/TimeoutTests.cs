@@ -261,4 +261,34 @@ public sealed class TimeoutTests
             Assert.Equal(CloseReason.None, server.CloseReason);
         }
     }
+
+    [Fact]
+    public async Task ALongTransferThatKeepsProgressingOutlivesTheSendTimeout()
+    {
+        await using var h = new Harness(
+            o =>
+            {
+                o.SendTimeout = TimeSpan.FromSeconds(20);
+                o.MinSendRate = new DataRate(240, TimeSpan.FromSeconds(5));
+            },
+            PushForever);
+        (Socket client, Connection server) = await h.ConnectAsync();
+        using (client)
+        {
+            // Every 15 fake seconds the client drains what is queued: sends stall and resume, for 120 s in all.
+            byte[] sink = new byte[1 << 20];
+            for (int i = 0; i < 8; i++)
+            {
+                await Loopback.Until(() => server.IsSendBlocked);
+                long before = server.BytesSent;
+                while (server.BytesSent - before < 256 * 1024)
+                {
+                    await client.ReceiveAsync(sink.AsMemory(), SocketFlags.None).AsTask().WaitAsync(Loopback.Patience);
+                }
+
+                h.Time.Advance(TimeSpan.FromSeconds(15));
+                Assert.Equal(CloseReason.None, server.CloseReason);
+            }
+        }
+    }
 }
