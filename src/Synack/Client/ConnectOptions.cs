@@ -29,6 +29,9 @@ public sealed class ConnectOptions
         set => _attemptDelay = Check.Range(value, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(2));
     }
 
+    /// <summary>TLS on top of the connection; <c>null</c> (default) for plain TCP.</summary>
+    public Tls.TlsClientOptions? Tls { get; set; }
+
     /// <summary>
     /// Options applied to the connection once established. The defaults are a server's, except that a client does not
     /// close idle connections (<see cref="ConnectionOptions.IdleTimeout"/> infinite): a long-lived client connection may

@@ -33,7 +33,15 @@ public static class SynackClient
             Socket socket = await HappyEyeballs.RaceAsync(endPoints, options.AttemptDelay, options.TimeProvider,
                 (endPoint, token) => ConnectOneAsync(endPoint, options, token), linked.Token).ConfigureAwait(false);
             var connection = new Connection(socket, options.Connection, options.TimeProvider);
-            connection.Start();
+            if (options.Tls is { } tls)
+            {
+                await connection.StartTlsClientAsync(tls.Authentication, tls.HandshakeTimeout).ConfigureAwait(false);
+            }
+            else
+            {
+                connection.Start();
+            }
+
             return connection;
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

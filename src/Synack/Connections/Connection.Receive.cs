@@ -50,14 +50,21 @@ public sealed partial class Connection
             while (Volatile.Read(ref _discardInput) == 0)
             {
                 // Zero-byte read: wait for readability without holding a buffer, so idle connections pin no memory.
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                // (Over TLS a read may be satisfied from SslStream's own buffer, so TLS reads go straight in.)
+                if (_tls is null)
+                {
+                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                }
+
                 if (Volatile.Read(ref _discardInput) != 0)
                 {
                     break;
                 }
 
                 Memory<byte> buffer = writer.GetMemory(_readSize);
-                int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                int received = _tls is null
+                    ? await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false)
+                    : await ReceiveTlsAsync(buffer).ConfigureAwait(false);
                 AdaptReadSize(received, buffer.Length);
                 if (received == 0)
                 {

@@ -61,6 +61,14 @@ public sealed partial class Connection
 
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
     {
+        if (_tls is not null)
+        {
+            OnSendBlocked(); // SslStream gives no "would block": count the write as blocked until it returns
+            await _tls.WriteAsync(data).ConfigureAwait(false);
+            OnSent(data.Length);
+            return;
+        }
+
         while (!data.IsEmpty)
         {
             ValueTask<int> sending = _sender.SendAsync(_socket, data);
@@ -78,6 +86,16 @@ public sealed partial class Connection
     /// <summary>Sends a multi-segment buffer with one sendmsg() (gather I/O) instead of one send() per segment.</summary>
     private async ValueTask SendGatheredAsync(ReadOnlySequence<byte> buffer)
     {
+        if (_tls is not null)
+        {
+            foreach (ReadOnlyMemory<byte> segment in buffer)
+            {
+                await SendAllAsync(segment).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         _gather ??= new List<ArraySegment<byte>>();
         _gather.Clear();
         foreach (ReadOnlyMemory<byte> segment in buffer)
@@ -150,6 +168,11 @@ public sealed partial class Connection
                 reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted)
                 {
+                    if (_tls is not null)
+                    {
+                        await ShutdownTlsAsync().ConfigureAwait(false);
+                    }
+
                     Interlocked.Exchange(ref _finSent, 1);
                     _socket.Shutdown(SocketShutdown.Send);
                     break;

@@ -42,6 +42,7 @@ public sealed partial class Connection : IAsyncDisposable
     private EndPoint? _clientEndPoint;
     private System.Diagnostics.TagList _metricTags;
     private long _startedAt;
+    private bool _started;
     private Task _receivePump = Task.CompletedTask;
     private Task _sendPump = Task.CompletedTask;
 
@@ -125,6 +126,7 @@ public sealed partial class Connection : IAsyncDisposable
         SocketConfigurator.Apply(_socket, Options);
         _metricTags = Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint);
         _startedAt = _time.GetTimestamp();
+        _started = true;
         Diagnostics.SynackMetrics.ConnectionOpened(_metricTags);
         _receivePump = ReceivePumpAsync();
         _sendPump = SendPumpAsync();
@@ -149,11 +151,15 @@ public sealed partial class Connection : IAsyncDisposable
     {
         // Both directions are finished (or the socket was aborted): nothing unread remains, so close() sends no RST.
         StopWatchdog();
+        _tls?.Dispose();
         _socket.Dispose();
         TrySetCloseReason(CloseReason.LocalClose);
         if (_closed.TrySetResult(CloseReason))
         {
-            Diagnostics.SynackMetrics.ConnectionClosed(_metricTags, CloseReason, _time.GetElapsedTime(_startedAt), BytesReceived, BytesSent);
+            if (_started)
+            {
+                Diagnostics.SynackMetrics.ConnectionClosed(_metricTags, CloseReason, _time.GetElapsedTime(_startedAt), BytesReceived, BytesSent);
+            }
             _closedToken.Cancel();
         }
     }

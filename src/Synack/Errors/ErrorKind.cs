@@ -41,4 +41,7 @@ public enum ErrorKind
 
     /// <summary>End-of-stream arrived in the middle of a frame: the frame was cut short.</summary>
     TruncatedFrame,
+
+    /// <summary>The TLS handshake failed: certificate rejected, no common protocol or cipher, or not TLS at all.</summary>
+    Tls,
 }

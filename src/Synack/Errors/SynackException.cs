@@ -67,7 +67,7 @@ public sealed class SynackException : IOException
     public bool IsConnectionLost => Kind is ErrorKind.Reset or ErrorKind.BrokenPipe;
 
     /// <summary>True when the peer's bytes were at fault (malformed, oversize or truncated frame).</summary>
-    public bool IsPeerMisbehaving => Kind is ErrorKind.ProtocolError or ErrorKind.LimitExceeded or ErrorKind.TruncatedFrame;
+    public bool IsPeerMisbehaving => Kind is ErrorKind.ProtocolError or ErrorKind.LimitExceeded or ErrorKind.TruncatedFrame or ErrorKind.Tls;
 
     /// <summary>Builds an exception for a malformed frame from the peer.</summary>
     public static SynackException Protocol(string detail, EndPoint? local = null, EndPoint? remote = null) =>
@@ -96,6 +96,7 @@ public sealed class SynackException : IOException
         ErrorKind.ProtocolError => "the peer sent malformed data; the connection was closed",
         ErrorKind.LimitExceeded => "a configured limit was exceeded; the connection was closed",
         ErrorKind.TruncatedFrame => "the peer closed in the middle of a frame",
+        ErrorKind.Tls => "the TLS handshake failed; check certificates, the server name (SNI) and TLS versions",
         _ => "",
     };
 

@@ -60,6 +60,9 @@ public sealed class ServerOptions
     /// </summary>
     public ReadOnlyMemory<byte> RejectPayload { get; set; }
 
+    /// <summary>Serve TLS on every endpoint; <c>null</c> (default) for plain TCP. The PROXY header, when configured, comes first.</summary>
+    public Tls.TlsServerOptions? Tls { get; set; }
+
     /// <summary>Expect PROXY protocol headers from trusted proxies; <c>null</c> (default) never parses them.</summary>
     public ProxyProtocol.ProxyProtocolOptions? ProxyProtocol { get; set; }
 

@@ -181,7 +181,10 @@ public sealed class SynackServer : IAsyncDisposable
         try
         {
             connection = new Connection(socket, _options.Connection, _time, isServer: true);
-            connection.Start();
+            if (_options.Tls is null && _options.ProxyProtocol is null)
+            {
+                connection.Start();
+            }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -201,6 +204,29 @@ public sealed class SynackServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// What comes before the handler: the PROXY header (read from the raw socket, before TLS), then the TLS handshake.
+    /// Connections without either were started in <see cref="OnAccepted"/>. False when the handler must not run.
+    /// </summary>
+    private async Task<bool> PrepareAsync(Connection connection)
+    {
+        if (_options.ProxyProtocol is { } proxy && !await AcceptProxyHeaderAsync(connection, proxy).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (_options.Tls is { } tls)
+        {
+            await connection.StartTlsServerAsync(tls.Authentication, tls.HandshakeTimeout).ConfigureAwait(false);
+        }
+        else if (_options.ProxyProtocol is not null)
+        {
+            connection.Start(); // the header was read from the raw socket; the pumps take it from here
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Reads the PROXY header a trusted proxy must send first and records the real client; rejects untrusted peers unless
     /// direct connections are allowed. False when the connection must not reach the handler.
     /// </summary>
@@ -216,23 +242,36 @@ public sealed class SynackServer : IAsyncDisposable
             return proxy.AllowDirectConnections;
         }
 
+
         using var timeout = new CancellationTokenSource(proxy.HeaderTimeout, _time);
-        var reader = connection.CreateFrameReader(new ProxyProtocol.ProxyHeaderCodec(proxy.MaxHeaderLength));
+        ProxyProtocol.ProxyHeader? header;
         try
         {
-            if (!await reader.ReadAsync(timeout.Token).ConfigureAwait(false))
-            {
-                return false; // the proxy closed before sending a header
-            }
+            header = await ProxyProtocol.ProxyHeaderReader.ReadAsync(connection.Socket, new ProxyProtocol.ProxyHeaderCodec(proxy.MaxHeaderLength), timeout.Token)
+                .ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             connection.AbortCore(CloseReason.Timeout);
             return false;
         }
+        catch (Errors.SynackException e)
+        {
+            connection.AbortCore(e.Kind == Errors.ErrorKind.LimitExceeded ? CloseReason.LimitExceeded : CloseReason.ProtocolError);
+            throw;
+        }
+        catch (SocketException)
+        {
+            connection.AbortCore(CloseReason.RemoteReset);
+            return false;
+        }
 
-        ProxyProtocol.ProxyHeader header = reader.Current;
-        reader.Release(); // the bytes after the header stay in Input for the handler
+        if (header is null)
+        {
+            connection.AbortCore(CloseReason.RemoteFin); // the proxy closed before sending a header
+            return false;
+        }
+
         if (header.Source is { } client)
         {
             connection.ClientEndPoint = client;
@@ -275,7 +314,7 @@ public sealed class SynackServer : IAsyncDisposable
         await registered.ConfigureAwait(false);
         try
         {
-            if (_options.ProxyProtocol is not { } proxy || await AcceptProxyHeaderAsync(connection, proxy).ConfigureAwait(false))
+            if (await PrepareAsync(connection).ConfigureAwait(false))
             {
                 await _handler(connection).ConfigureAwait(false);
             }

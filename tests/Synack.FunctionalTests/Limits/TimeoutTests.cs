@@ -275,18 +275,18 @@ public sealed class TimeoutTests
         (Socket client, Connection server) = await h.ConnectAsync();
         using (client)
         {
-            // Every 15 fake seconds the client drains what is queued: sends stall and resume, for 120 s in all.
-            byte[] sink = new byte[1 << 20];
-            for (int i = 0; i < 8; i++)
+            // Every 3 fake seconds the client takes 64 KiB: sends stall and resume, for 150 fake seconds in all.
+            byte[] sink = new byte[64 * 1024];
+            for (int i = 0; i < 50; i++)
             {
                 await Loopback.Until(() => server.IsSendBlocked);
                 long before = server.BytesSent;
-                while (server.BytesSent - before < 256 * 1024)
+                while (server.BytesSent - before < 64 * 1024)
                 {
                     await client.ReceiveAsync(sink.AsMemory(), SocketFlags.None).AsTask().WaitAsync(Loopback.Patience);
                 }
 
-                h.Time.Advance(TimeSpan.FromSeconds(15));
+                h.Time.Advance(TimeSpan.FromSeconds(3));
                 Assert.Equal(CloseReason.None, server.CloseReason);
             }
         }
