@@ -53,10 +53,11 @@ public sealed class AllocationTests
             Encode();
         }
 
-        // The runtime may allocate a few bytes once (queuing a method for tier-1 compilation); a per-frame allocation
-        // would show in every round. So: the quietest of three rounds must be exactly zero.
-        long[] rounds = new long[3];
-        int[] decoded = new int[3];
+        // The runtime may allocate now and then on this thread (tier-1 compilation, OSR, call-counting stubs: 6,768 B in
+        // one round was seen under load), but a per-frame allocation would show in every round. So: the quietest of five
+        // rounds must be exactly zero; no bound on the noisiest, which only the runtime decides.
+        long[] rounds = new long[5];
+        int[] decoded = new int[5];
         for (int i = 0; i < rounds.Length; i++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
@@ -66,7 +67,6 @@ public sealed class AllocationTests
         }
 
         Assert.All(decoded, n => Assert.Equal(1000, n));
-        Assert.Equal(0, rounds.Min());
-        Assert.True(rounds.Max() < 1000, $"allocations per round: {string.Join(", ", rounds)}");
+        Assert.True(rounds.Min() == 0, $"allocations per round of 1,000 frames: {string.Join(", ", rounds)}");
     }
 }
