@@ -60,7 +60,7 @@ internal static class BenchCommand
         {
             var options = new ServerOptions().Listen(IPAddress.Loopback, 0);
             server = SynackServer.Start(options, new EchoService().Create(settings.Framing));
-            target = new HostPort("127.0.0.1", server.LocalEndPoints[0].Port);
+            target = new HostPort("127.0.0.1", ((IPEndPoint)server.LocalEndPoints[0]).Port);
         }
 
         console.Error.WriteLine(

@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 
 namespace Synack.Cli.Common;
 
 /// <summary>
 /// A <c>HOST:PORT</c> argument: <c>example.com:7</c>, <c>127.0.0.1:7007</c>, <c>[::1]:7007</c>. A bare IPv6 address
-/// needs brackets, because its colons would make the port ambiguous.
+/// needs brackets, because its colons would make the port ambiguous. Where a command also takes Unix domain sockets,
+/// <c>unix:PATH</c> names one (as socat and HAProxy write it).
 /// </summary>
 /// <param name="Host">Name or address literal (without brackets).</param>
 /// <param name="Port">0 – 65535.</param>
@@ -47,6 +49,45 @@ internal readonly record struct HostPort(string Host, int Port)
         }
 
         return new HostPort(host, value);
+    }
+
+    /// <summary>The prefix of a Unix domain socket argument.</summary>
+    public const string UnixPrefix = "unix:";
+
+    /// <summary>A listen argument: <c>unix:PATH</c> or <c>HOST:PORT</c> with an address literal.</summary>
+    public static EndPoint ParseListen(string text) => text.StartsWith(UnixPrefix, StringComparison.Ordinal)
+        ? Unix(text)
+        : Parse(text).ToListenEndPoint();
+
+    /// <summary>A connect argument: <c>unix:PATH</c>, or <c>HOST:PORT</c> as a <see cref="DnsEndPoint"/> (resolved when connecting).</summary>
+    public static EndPoint ParseConnect(string text)
+    {
+        if (text.StartsWith(UnixPrefix, StringComparison.Ordinal))
+        {
+            return Unix(text);
+        }
+
+        HostPort target = Parse(text);
+        return target.Port == 0
+            ? throw new UsageException($"malformed endpoint '{text}': port 0 cannot be connected to")
+            : new DnsEndPoint(target.Host, target.Port);
+    }
+
+    /// <summary>Shows an endpoint as the user would type it.</summary>
+    public static string Show(EndPoint endPoint) => endPoint switch
+    {
+        UnixDomainSocketEndPoint unix => UnixPrefix + unix,
+        DnsEndPoint dns => new HostPort(dns.Host, dns.Port).ToString(),
+        IPEndPoint ip => new HostPort(ip.Address.ToString(), ip.Port).ToString(),
+        _ => endPoint.ToString() ?? "?",
+    };
+
+    private static UnixDomainSocketEndPoint Unix(string text)
+    {
+        string path = text[UnixPrefix.Length..];
+        return path.Length is > 0 and < 108
+            ? new UnixDomainSocketEndPoint(path)
+            : throw new UsageException($"malformed endpoint '{text}': expected unix:PATH with a path of 1 to 107 bytes");
     }
 
     /// <summary>The endpoint to listen on: the host must be an address literal (or <c>*</c> / <c>localhost</c>).</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.CommandLine;
 using System.IO.Pipelines;
+using System.Net;
 using Synack.Cli.Common;
 using Synack.Client;
 using Synack.Connections;
@@ -23,7 +24,7 @@ internal static class ConnectCommand
 {
     public static Command Create(CliConsole console)
     {
-        var target = new Argument<string>("target") { Description = "HOST:PORT, e.g. localhost:7007 or [::1]:7007" };
+        var target = new Argument<string>("target") { Description = "HOST:PORT, e.g. localhost:7007 or [::1]:7007, or unix:PATH" };
         var framing = new Option<FramingMode>("--framing", "-f") { Description = "raw | line | length (default raw)" };
         var timeout = new Option<string>("--timeout", "-t") { Description = "connect timeout (default 10s)", DefaultValueFactory = _ => "10s" };
         var command = new Command("connect", "copy stdin to a TCP server and its replies to stdout; half-close at end of input")
@@ -32,17 +33,17 @@ internal static class ConnectCommand
         };
         command.SetAction((parsed, cancellationToken) => RunAsync(
             console,
-            HostPort.Parse(parsed.GetValue(target)!),
+            HostPort.ParseConnect(parsed.GetValue(target)!),
             parsed.GetValue(framing),
             Durations.Parse(parsed.GetValue(timeout)!, "--timeout"),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliConsole console, HostPort target, FramingMode framing, TimeSpan timeout, CancellationToken stop)
+    private static async Task<int> RunAsync(CliConsole console, EndPoint target, FramingMode framing, TimeSpan timeout, CancellationToken stop)
     {
         var options = new ConnectOptions { ConnectTimeout = timeout }; // clients keep idle connections: a netcat may sit silent
-        await using Connection connection = await SynackClient.ConnectAsync(target.Host, target.Port, options, stop).ConfigureAwait(false);
+        await using Connection connection = await SynackClient.ConnectAsync(target, options, stop).ConfigureAwait(false);
         var codec = FramingModes.Codec(framing);
         Task upload = framing == FramingMode.Length ? UploadLinesAsFramesAsync(console, connection, codec!.Value.Encoder) : UploadAsync(console, connection);
         Task download = framing == FramingMode.Length ? DownloadFramesAsync(console, connection, codec!.Value.Decoder) : DownloadAsync(console, connection);

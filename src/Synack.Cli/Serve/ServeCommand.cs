@@ -24,7 +24,7 @@ internal static class ServeCommand
         };
         var listen = new Option<string[]>("--listen", "-l")
         {
-            Description = $"endpoint to listen on, repeatable (default {DefaultListen}; [::]:PORT or *:PORT for all addresses)",
+            Description = $"endpoint to listen on, repeatable (default {DefaultListen}; [::]:PORT or *:PORT for all addresses; unix:PATH for a Unix socket)",
             AllowMultipleArgumentsPerToken = false,
         };
         var framing = new Option<FramingMode>("--framing", "-f") { Description = "echo framing: raw | line | length (default raw)" };
@@ -54,16 +54,16 @@ internal static class ServeCommand
         var options = new ServerOptions { DrainTimeout = drainTimeout };
         foreach (string endPoint in listen)
         {
-            options.Listen(HostPort.Parse(endPoint).ToListenEndPoint());
+            options.Listen(HostPort.ParseListen(endPoint));
         }
 
         var log = new ServeLog(console.Error, verbose, TimeProvider.System);
         ConnectionHandler handler = Logged(service.Create(framing ?? FramingMode.Raw), log);
         var server = SynackServer.Start(options, handler);
         server.HandlerFaulted += (connection, error) => log.Info($"{connection} handler failed: {error.GetType().Name}: {error.Message}");
-        foreach (IPEndPoint endPoint in server.LocalEndPoints)
+        foreach (EndPoint endPoint in server.LocalEndPoints)
         {
-            log.Info($"{service.Name} listening on {Show(endPoint)} (framing {(framing ?? FramingMode.Raw).ToString().ToLowerInvariant()})");
+            log.Info($"{service.Name} listening on {HostPort.Show(endPoint)} (framing {(framing ?? FramingMode.Raw).ToString().ToLowerInvariant()})");
         }
 
         log.Info("Ctrl-C or SIGTERM drains and stops");
@@ -90,7 +90,4 @@ internal static class ServeCommand
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         await handler(connection).ConfigureAwait(false);
     };
-
-    private static string Show(IPEndPoint endPoint) =>
-        endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endPoint.Address}]:{endPoint.Port}" : endPoint.ToString();
 }

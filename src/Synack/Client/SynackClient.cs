@@ -32,17 +32,7 @@ public static class SynackClient
             IPEndPoint[] endPoints = addresses.Select(a => new IPEndPoint(a, port)).ToArray();
             Socket socket = await HappyEyeballs.RaceAsync(endPoints, options.AttemptDelay, options.TimeProvider,
                 (endPoint, token) => ConnectOneAsync(endPoint, options, token), linked.Token).ConfigureAwait(false);
-            var connection = new Connection(socket, options.Connection, options.TimeProvider);
-            if (options.Tls is { } tls)
-            {
-                await connection.StartTlsClientAsync(tls.Authentication, tls.HandshakeTimeout).ConfigureAwait(false);
-            }
-            else
-            {
-                connection.Start();
-            }
-
-            return connection;
+            return await StartAsync(socket, options).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -51,11 +41,67 @@ public static class SynackClient
         }
     }
 
-    /// <summary>Connects to one address and port (no resolution, no racing).</summary>
-    public static Task<Connection> ConnectAsync(IPEndPoint endPoint, ConnectOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Connects to an endpoint: an <see cref="IPEndPoint"/> (one address, no racing), a <see cref="DnsEndPoint"/> (as
+    /// <see cref="ConnectAsync(string, int, ConnectOptions?, CancellationToken)"/>) or a <see cref="UnixDomainSocketEndPoint"/>
+    /// (a Unix domain socket: same connection API, deadline and errors; the TCP-only options are skipped). A socket path
+    /// with no listener fails as <see cref="ErrorKind.Refused"/>, a missing one as <see cref="ErrorKind.Unreachable"/>.
+    /// </summary>
+    public static Task<Connection> ConnectAsync(EndPoint endPoint, ConnectOptions? options = null, CancellationToken cancellationToken = default) => endPoint switch
     {
-        ArgumentNullException.ThrowIfNull(endPoint);
-        return ConnectAsync(endPoint.Address.ToString(), endPoint.Port, options, cancellationToken);
+        IPEndPoint ip => ConnectAsync(ip.Address.ToString(), ip.Port, options, cancellationToken),
+        DnsEndPoint dns => ConnectAsync(dns.Host, dns.Port, options, cancellationToken),
+        UnixDomainSocketEndPoint unix => ConnectUnixAsync(unix, options ?? new ConnectOptions(), cancellationToken),
+        null => throw new ArgumentNullException(nameof(endPoint)),
+        _ => throw new ArgumentException($"cannot connect to a {endPoint.GetType().Name}", nameof(endPoint)),
+    };
+
+    private static async Task<Connection> ConnectUnixAsync(UnixDomainSocketEndPoint endPoint, ConnectOptions options, CancellationToken cancellationToken)
+    {
+        using var deadline = new CancellationTokenSource(options.ConnectTimeout, options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            // ENOENT arrives as AddressNotAvailable: for a socket path that means "no such file", not "address in use".
+            throw e.SocketErrorCode == SocketError.AddressNotAvailable
+                ? new SynackException(ErrorKind.Unreachable, "connect", "no such socket file", null, endPoint, e.SocketErrorCode, e)
+                : SocketErrors.FromSocketError(e.SocketErrorCode, "connect", null, endPoint, e);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new SynackException(ErrorKind.TimedOut, "connect", $"no connection within {options.ConnectTimeout.TotalSeconds:0.###} s",
+                null, endPoint, SocketError.TimedOut);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return await StartAsync(socket, options).ConfigureAwait(false);
+    }
+
+    /// <summary>Wraps a connected socket: the TLS handshake first when configured, then the pumps.</summary>
+    private static async Task<Connection> StartAsync(Socket socket, ConnectOptions options)
+    {
+        var connection = new Connection(socket, options.Connection, options.TimeProvider);
+        if (options.Tls is { } tls)
+        {
+            await connection.StartTlsClientAsync(tls.Authentication, tls.HandshakeTimeout).ConfigureAwait(false);
+        }
+        else
+        {
+            connection.Start();
+        }
+
+        return connection;
     }
 
     private static async Task<IReadOnlyList<IPAddress>> ResolveAsync(string host, DnsEndPoint target, ConnectOptions options, CancellationToken cancellationToken)

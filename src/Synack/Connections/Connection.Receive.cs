@@ -143,7 +143,7 @@ public sealed partial class Connection
 
     /// <summary>recv() == 0 means FIN, unless a concurrent send() already consumed the ECONNRESET (see <see cref="LinuxTcp.IsClosed"/>).</summary>
     private bool WasResetNotFin() =>
-        OperatingSystem.IsLinux() && Volatile.Read(ref _finSent) == 0 && LinuxTcp.IsClosed(_socket);
+        OperatingSystem.IsLinux() && _socket.ProtocolType == System.Net.Sockets.ProtocolType.Tcp && Volatile.Read(ref _finSent) == 0 && LinuxTcp.IsClosed(_socket);
 
     private void OnRemoteFin() =>
         TrySetCloseReason(Volatile.Read(ref _finSent) != 0 ? CloseReason.LocalHalfCloseThenRemoteFin : CloseReason.RemoteFin);

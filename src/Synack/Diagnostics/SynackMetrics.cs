@@ -19,8 +19,9 @@ namespace Synack.Diagnostics;
 /// <item><term><c>synack.connection.received</c> / <c>synack.connection.sent</c></term><description>counters (By), added when a connection ends.</description></item>
 /// <item><term><c>synack.connection.rejected</c></term><description>counter: connections turned away by <c>MaxConnections</c>.</description></item>
 /// </list>
-/// Every instrument is tagged with <c>synack.side</c> (<c>server</c> or <c>client</c>), <c>server.port</c> (the listening
-/// port, or the port connected to) and <c>network.type</c> (<c>ipv4</c> or <c>ipv6</c>). Nothing is recorded per read
+/// Every instrument is tagged with <c>synack.side</c> (<c>server</c> or <c>client</c>) and <c>network.transport</c>
+/// (<c>tcp</c> or <c>unix</c>); TCP adds <c>server.port</c> (the listening port, or the port connected to) and
+/// <c>network.type</c> (<c>ipv4</c> or <c>ipv6</c>), Unix sockets <c>server.address</c> (the socket path). Nothing is recorded per read
 /// or write: the hot path stays free of instrumentation.
 /// </remarks>
 public static class SynackMetrics
@@ -38,12 +39,23 @@ public static class SynackMetrics
 
     internal static TagList Tags(bool server, EndPoint local, EndPoint remote)
     {
-        var serverEnd = (server ? local : remote) as IPEndPoint;
+        EndPoint serverEnd = server ? local : remote;
+        if (serverEnd is not IPEndPoint ip)
+        {
+            return new TagList
+            {
+                { "synack.side", server ? "server" : "client" },
+                { "network.transport", "unix" },
+                { "server.address", serverEnd.ToString() },
+            };
+        }
+
         return new TagList
         {
             { "synack.side", server ? "server" : "client" },
-            { "server.port", serverEnd?.Port ?? 0 },
-            { "network.type", serverEnd?.AddressFamily == AddressFamily.InterNetworkV6 && !serverEnd.Address.IsIPv4MappedToIPv6 ? "ipv6" : "ipv4" },
+            { "network.transport", "tcp" },
+            { "server.port", ip.Port },
+            { "network.type", ip.AddressFamily == AddressFamily.InterNetworkV6 && !ip.Address.IsIPv4MappedToIPv6 ? "ipv6" : "ipv4" },
         };
     }
 
@@ -63,6 +75,6 @@ public static class SynackMetrics
         Duration.Record(duration.TotalSeconds, withReason);
     }
 
-    internal static void ConnectionRejected(IPEndPoint listener) =>
+    internal static void ConnectionRejected(EndPoint listener) =>
         Rejected.Add(1, Tags(server: true, listener, listener));
 }

@@ -112,8 +112,9 @@ public sealed class SynackException : IOException
             ({ } l, { } r) => $" {Show(l)}->{Show(r)}",
         };
         string advice = Advice(kind);
+        string network = local is System.Net.Sockets.UnixDomainSocketEndPoint || remote is System.Net.Sockets.UnixDomainSocketEndPoint ? "unix" : "tcp";
         return advice.Length == 0
-            ? $"{operation} tcp{where} : {detail}"
-            : $"{operation} tcp{where} : {detail} ({advice})";
+            ? $"{operation} {network}{where} : {detail}"
+            : $"{operation} {network}{where} : {detail} ({advice})";
     }
 }

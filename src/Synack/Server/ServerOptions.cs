@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Synack.Connections;
 
 namespace Synack.Server;
@@ -11,11 +12,11 @@ public sealed class ServerOptions
     private int _maxConnections = 10_000;
 
     /// <summary>
-    /// Endpoints to listen on; several may be given (for example 127.0.0.1:7000 and [::1]:7000). <c>[::]:port</c> listens
-    /// dual-stack (IPv4 and IPv6) unless <see cref="DualMode"/> is off. Port 0 picks a free port; read it back from
-    /// <see cref="SynackServer.LocalEndPoints"/>.
+    /// Endpoints to listen on: <see cref="IPEndPoint"/>s and <see cref="UnixDomainSocketEndPoint"/>s, several at once (for
+    /// example 127.0.0.1:7000, [::1]:7000 and /run/app.sock). <c>[::]:port</c> listens dual-stack (IPv4 and IPv6) unless
+    /// <see cref="DualMode"/> is off. Port 0 picks a free port; read it back from <see cref="SynackServer.LocalEndPoints"/>.
     /// </summary>
-    public IList<IPEndPoint> EndPoints { get; } = new List<IPEndPoint>();
+    public IList<EndPoint> EndPoints { get; } = new List<EndPoint>();
 
     /// <summary>listen() backlog: connections the kernel queues before accept. Default 512 [Kestrel 512; Redis 511].
     /// 1 to 65535 (Linux caps it at net.core.somaxconn).</summary>
@@ -69,13 +70,31 @@ public sealed class ServerOptions
     /// <summary>Options applied to every accepted connection.</summary>
     public ConnectionOptions Connection { get; set; } = new();
 
-    /// <summary>Adds an endpoint; returns this for chaining.</summary>
-    public ServerOptions Listen(IPEndPoint endPoint)
+    /// <summary>Adds an endpoint (<see cref="IPEndPoint"/> or <see cref="UnixDomainSocketEndPoint"/>); returns this for chaining.</summary>
+    public ServerOptions Listen(EndPoint endPoint)
     {
-        EndPoints.Add(endPoint ?? throw new ArgumentNullException(nameof(endPoint)));
+        ArgumentNullException.ThrowIfNull(endPoint);
+        if (endPoint is not (IPEndPoint or UnixDomainSocketEndPoint))
+        {
+            throw new ArgumentException($"Listen on an IPEndPoint or a UnixDomainSocketEndPoint, not a {endPoint.GetType().Name}.", nameof(endPoint));
+        }
+
+        EndPoints.Add(endPoint);
         return this;
     }
 
     /// <summary>Adds an endpoint from an address and port; returns this for chaining.</summary>
     public ServerOptions Listen(IPAddress address, int port) => Listen(new IPEndPoint(address, port));
+
+    /// <summary>
+    /// Adds a Unix domain socket (AF_UNIX, SOCK_STREAM) at <paramref name="path"/>; returns this for chaining. A stale
+    /// socket file left by a crashed server is replaced; a live one fails with <see cref="Errors.ErrorKind.AddressInUse"/>;
+    /// any other file at the path is never touched. The socket file is removed when the server stops. A path starting with
+    /// <c>'\0'</c> is Linux's abstract namespace (no file).
+    /// </summary>
+    public ServerOptions ListenUnixSocket(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Listen(new UnixDomainSocketEndPoint(path));
+    }
 }

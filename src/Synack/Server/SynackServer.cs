@@ -57,8 +57,11 @@ public sealed class SynackServer : IAsyncDisposable
     /// <summary>Raised when a handler throws something other than a <see cref="Errors.SynackException"/> (a bug in the handler).</summary>
     public event Action<Connection, Exception>? HandlerFaulted;
 
-    /// <summary>The bound endpoints, with the real port when port 0 was requested. Empty before <see cref="Start()"/>.</summary>
-    public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = Array.Empty<IPEndPoint>();
+    /// <summary>
+    /// The bound endpoints, in the order of <see cref="ServerOptions.EndPoints"/>: <see cref="IPEndPoint"/>s with the real
+    /// port when port 0 was requested, and <see cref="UnixDomainSocketEndPoint"/>s. Empty before <see cref="Start()"/>.
+    /// </summary>
+    public IReadOnlyList<EndPoint> LocalEndPoints { get; private set; } = Array.Empty<EndPoint>();
 
     /// <summary>Connections whose handlers are running.</summary>
     public int ActiveConnections => _connections.Count;
@@ -87,19 +90,19 @@ public sealed class SynackServer : IAsyncDisposable
 
             try
             {
-                foreach (IPEndPoint endPoint in _options.EndPoints)
+                foreach (EndPoint endPoint in _options.EndPoints)
                 {
                     _listeners.Add(ListenSocket.Create(endPoint, _options.Backlog, _options.ReusePort, _options.DualMode));
                 }
             }
             catch
             {
-                _listeners.ForEach(l => l.Dispose());
+                CloseListeners();
                 _listeners.Clear();
                 throw;
             }
 
-            LocalEndPoints = _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!).ToArray();
+            LocalEndPoints = _listeners.Select(l => l.LocalEndPoint!).ToArray();
             foreach (Socket listener in _listeners)
             {
                 var loop = new AcceptLoop(listener.AcceptAsync, OnAccepted, _time);
@@ -139,7 +142,7 @@ public sealed class SynackServer : IAsyncDisposable
 
         _draining = true;
         _stop.Cancel();
-        _listeners.ForEach(l => l.Dispose());
+        CloseListeners();
         await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
 
         var running = _connections.Values.ToArray();
@@ -167,6 +170,12 @@ public sealed class SynackServer : IAsyncDisposable
         timers.Cancel();
         return new DrainResult(running.Length - aborted, aborted, _time.GetElapsedTime(started));
     }
+
+    /// <summary>
+    /// Closes every listener: new connects are refused from here on. Disposing a Unix listener also removes its socket
+    /// file (.NET unlinks the path a socket bound), so a stopped server leaves nothing behind.
+    /// </summary>
+    private void CloseListeners() => _listeners.ForEach(l => l.Dispose());
 
     private void OnAccepted(Socket socket)
     {
@@ -284,7 +293,7 @@ public sealed class SynackServer : IAsyncDisposable
     private void Reject(Socket socket)
     {
         Interlocked.Increment(ref _rejected);
-        if (socket.LocalEndPoint is IPEndPoint listener)
+        if (socket.LocalEndPoint is { } listener)
         {
             Diagnostics.SynackMetrics.ConnectionRejected(listener);
         }

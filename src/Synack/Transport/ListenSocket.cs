@@ -17,24 +17,19 @@ internal static class ListenSocket
     /// a second server silently share the port. Synack sets the two raw options separately instead: SO_REUSEADDR always
     /// (bind succeeds while old connections sit in TIME_WAIT), SO_REUSEPORT only when <paramref name="reusePort"/> is true.
     /// </remarks>
-    public static Socket Create(IPEndPoint endPoint, int backlog, bool reusePort, bool dualMode)
+    public static Socket Create(EndPoint endPoint, int backlog, bool reusePort, bool dualMode)
     {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Socket socket = endPoint switch
+        {
+            IPEndPoint ip => new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp),
+            UnixDomainSocketEndPoint unix => UnixSocketFile.PrepareToBind(unix),
+            _ => throw new ArgumentException($"cannot listen on a {endPoint.GetType().Name}", nameof(endPoint)),
+        };
         try
         {
-            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
+            if (endPoint is IPEndPoint ip)
             {
-                socket.DualMode = dualMode && endPoint.Address.Equals(IPAddress.IPv6Any);
-            }
-
-            if (OperatingSystem.IsLinux())
-            {
-                SetFlag(socket, SoReuseAddr, true);
-                SetFlag(socket, SoReusePort, reusePort);
-            }
-            else if (reusePort)
-            {
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                ConfigureTcp(socket, ip, reusePort, dualMode);
             }
 
             socket.Bind(endPoint);
@@ -45,6 +40,24 @@ internal static class ListenSocket
         {
             socket.Dispose();
             throw SocketErrors.FromSocketError(e.SocketErrorCode, "listen", endPoint, null, e);
+        }
+    }
+
+    private static void ConfigureTcp(Socket socket, IPEndPoint endPoint, bool reusePort, bool dualMode)
+    {
+        if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            socket.DualMode = dualMode && endPoint.Address.Equals(IPAddress.IPv6Any);
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            SetFlag(socket, SoReuseAddr, true);
+            SetFlag(socket, SoReusePort, reusePort);
+        }
+        else if (reusePort)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         }
     }
 

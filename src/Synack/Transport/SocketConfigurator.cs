@@ -7,8 +7,15 @@ namespace Synack.Transport;
 internal static class SocketConfigurator
 {
     /// <summary>Applies every option that is set; options the platform lacks are skipped, never faked.</summary>
+    /// <remarks>On Unix domain sockets the TCP options (NoDelay, keepalive, TCP_USER_TIMEOUT) do not exist and are skipped.</remarks>
     public static void Apply(Socket socket, ConnectionOptions options)
     {
+        if (socket.AddressFamily == AddressFamily.Unix)
+        {
+            ApplyBuffers(socket, options);
+            return;
+        }
+
         socket.NoDelay = options.NoDelay;
 
         KeepAliveOptions keepAlive = options.KeepAlive;
@@ -30,6 +37,11 @@ internal static class SocketConfigurator
             socket.LingerState = new LingerOption(true, (int)linger.TotalSeconds);
         }
 
+        ApplyBuffers(socket, options);
+    }
+
+    private static void ApplyBuffers(Socket socket, ConnectionOptions options)
+    {
         if (options.SendBufferSize is { } send)
         {
             socket.SendBufferSize = send;

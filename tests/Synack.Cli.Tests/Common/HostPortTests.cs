@@ -29,6 +29,18 @@ public sealed class HostPortTests
         Assert.Throws<UsageException>(() => HostPort.Parse("example.com:7").ToListenEndPoint());
     }
 
+    [Fact]
+    public void UnixPathArgumentsNameUnixSocketsForListenAndConnectAndShowTheSameWay()
+    {
+        var listen = Assert.IsType<System.Net.Sockets.UnixDomainSocketEndPoint>(HostPort.ParseListen("unix:/run/app.sock"));
+        Assert.Equal("/run/app.sock", listen.ToString());
+        Assert.Equal("unix:/run/app.sock", HostPort.Show(HostPort.ParseConnect("unix:/run/app.sock")));
+        Assert.Equal("example.com:7", HostPort.Show(HostPort.ParseConnect("example.com:7")));
+        Assert.Throws<UsageException>(() => HostPort.ParseListen("unix:"));
+        Assert.Throws<UsageException>(() => HostPort.ParseConnect("unix:/" + new string('a', 120)));
+        Assert.Throws<UsageException>(() => HostPort.ParseConnect("localhost:0"));
+    }
+
     [Theory]
     [InlineData("500ms", 500)]
     [InlineData("5s", 5000)]

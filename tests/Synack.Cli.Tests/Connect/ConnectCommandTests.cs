@@ -20,6 +20,24 @@ public sealed class ConnectCommandTests
     }
 
     [Fact]
+    public async Task ServeAndConnectWorkOverAUnixSocketGivenAsUnixPath()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"synack-cli-{Guid.NewGuid():N}.sock");
+        var log = new CapturingWriter();
+        using var stop = new CancellationTokenSource();
+        Task<int> serve = SynackCli.RunAsync(["serve", "echo", "--listen", $"unix:{path}"], new Synack.Cli.Common.CliConsole(new MemoryStream(), new MemoryStream(), log, Interactive: false), stop.Token);
+        Assert.Contains($"listening on unix:{path}", await log.LineContaining("listening on").WaitAsync(Loopback.Patience));
+
+        CliResult result = await CliRunner.RunAsync(["connect", $"unix:{path}"], "over a unix socket\n"u8.ToArray());
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("over a unix socket\n", result.Output);
+        await stop.CancelAsync();
+        Assert.Equal(0, await serve.WaitAsync(Loopback.Patience));
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public async Task ConnectKeepsReadingAfterItsHalfCloseUntilTheServerHasAnswered()
     {
         // This server answers only once it has seen the client's FIN: without a half-close, connect would wait forever.

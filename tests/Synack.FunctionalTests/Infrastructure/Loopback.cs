@@ -27,7 +27,7 @@ internal static class Loopback
         return SynackServer.Start(options, handler, time);
     }
 
-    public static IPEndPoint EndPoint(this SynackServer server) => server.LocalEndPoints[0];
+    public static IPEndPoint EndPoint(this SynackServer server) => (IPEndPoint)server.LocalEndPoints[0];
 
     /// <summary>A plain socket connected to <paramref name="endPoint"/>: the "other side" whose view of the wire we assert.</summary>
     public static async Task<Socket> ConnectRawAsync(IPEndPoint endPoint)

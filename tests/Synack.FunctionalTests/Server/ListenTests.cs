@@ -25,8 +25,8 @@ public sealed class ListenTests
         Assert.Equal(2, server.LocalEndPoints.Count);
         Assert.Equal(AddressFamily.InterNetwork, server.LocalEndPoints[0].AddressFamily);
         Assert.Equal(AddressFamily.InterNetworkV6, server.LocalEndPoints[1].AddressFamily);
-        await AssertEchoesAsync(server.LocalEndPoints[0]);
-        await AssertEchoesAsync(server.LocalEndPoints[1]);
+        await AssertEchoesAsync((IPEndPoint)server.LocalEndPoints[0]);
+        await AssertEchoesAsync((IPEndPoint)server.LocalEndPoints[1]);
     }
 
     [Theory]
