@@ -1,25 +1,43 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Synack.Connections;
 using Synack.Server;
 
 namespace Synack.Hosting;
 
 /// <summary>
 /// Runs one <see cref="SynackServer"/> as a hosted service: it binds in <see cref="StartAsync"/> (so a busy port fails
-/// host start-up) and drains in <see cref="StopAsync"/>, within the host's shutdown timeout.
+/// host start-up) and drains in <see cref="StopAsync"/>, within the host's shutdown timeout. Logs to the
+/// <c>Synack.Server</c> category: listening endpoints and the drain at Information, each connection's accept and close
+/// reason at Debug, handler bugs at Error.
 /// </summary>
 public sealed class SynackServerService : IHostedService, IAsyncDisposable
 {
     private readonly ServerOptions _options;
     private readonly ConnectionHandler _handler;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
     /// <summary>Creates the service; the server starts with the host.</summary>
     public SynackServerService(ServerOptions options, ConnectionHandler handler, TimeProvider? timeProvider = null)
+        : this("Default", options, handler, timeProvider, null)
     {
-        _options = options ?? throw new ArgumentNullException(nameof(options));
-        _handler = handler ?? throw new ArgumentNullException(nameof(handler));
-        _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>Creates a named service that logs through <paramref name="loggerFactory"/>.</summary>
+    public SynackServerService(string name, ServerOptions options, ConnectionHandler handler, TimeProvider? timeProvider, ILoggerFactory? loggerFactory)
+    {
+        Name = name ?? throw new ArgumentNullException(nameof(name));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        ArgumentNullException.ThrowIfNull(handler);
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(SynackLog.Category);
+        _handler = Logged(handler);
+    }
+
+    /// <summary>The server's name: its configuration section is <c>Synack:Servers:{Name}</c>.</summary>
+    public string Name { get; }
 
     /// <summary>The running server, once the host has started.</summary>
     public SynackServer? Server { get; private set; }
@@ -30,7 +48,14 @@ public sealed class SynackServerService : IHostedService, IAsyncDisposable
     /// <inheritdoc/>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        Server = SynackServer.Start(_options, _handler, _time);
+        SynackServer server = SynackServer.Start(_options, _handler, _time);
+        server.HandlerFaulted += (connection, error) => SynackLog.HandlerFaulted(_logger, error, connection);
+        Server = server;
+        foreach (System.Net.EndPoint endPoint in server.LocalEndPoints)
+        {
+            SynackLog.Listening(_logger, Name, ListenAddress.Format(endPoint));
+        }
+
         return Task.CompletedTask;
     }
 
@@ -43,16 +68,22 @@ public sealed class SynackServerService : IHostedService, IAsyncDisposable
             return;
         }
 
+        SynackLog.Draining(_logger, Name, server.ActiveConnections, _options.DrainTimeout);
         Task<DrainResult> draining = server.StopAsync(_options.DrainTimeout);
+        DrainResult result;
         try
         {
-            LastDrain = await draining.WaitAsync(cancellationToken).ConfigureAwait(false);
+            result = await draining.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             // The host ran out of patience: abort the rest now and report what that did.
-            LastDrain = await server.StopAsync(TimeSpan.Zero).ConfigureAwait(false);
+            SynackLog.ShutdownTimedOut(_logger, Name);
+            result = await server.StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         }
+
+        LastDrain = result;
+        SynackLog.Stopped(_logger, Name, result.Drained, result.Aborted, result.Elapsed);
     }
 
     /// <inheritdoc/>
@@ -63,4 +94,13 @@ public sealed class SynackServerService : IHostedService, IAsyncDisposable
             await server.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    private ConnectionHandler Logged(ConnectionHandler handler) => !_logger.IsEnabled(LogLevel.Debug) ? handler : connection =>
+    {
+        SynackLog.Accepted(_logger, connection, connection.ClientEndPoint);
+        _ = connection.Closed.ContinueWith(
+            closed => SynackLog.Closed(_logger, connection, closed.Result, connection.BytesReceived, connection.BytesSent),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        return handler(connection);
+    };
 }

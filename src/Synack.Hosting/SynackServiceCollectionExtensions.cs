@@ -1,5 +1,9 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Synack.Server;
 
 namespace Synack.Hosting;
@@ -19,8 +23,46 @@ public static class SynackServiceCollectionExtensions
         {
             var options = new ServerOptions();
             configure(options);
-            return new SynackServerService(options, handler(provider), provider.GetService<TimeProvider>());
+            return new SynackServerService("Default", options, handler(provider), provider.GetService<TimeProvider>(), provider.GetService<ILoggerFactory>());
         });
         return services;
     }
+
+    /// <summary>
+    /// Adds a server named <paramref name="name"/> whose connections are served by <typeparamref name="THandler"/>, resolved
+    /// from a new dependency-injection scope per connection. Options come from configuration section
+    /// <c>Synack:Servers:{name}</c> (see <see cref="ServerConfiguration"/>), then from <paramref name="configure"/>; they are
+    /// also available as named <c>IOptions</c>: <c>IOptionsMonitor&lt;ServerOptions&gt;.Get(name)</c>. Bad settings fail host
+    /// start-up with the key in the message; a busy port fails it with <see cref="Errors.ErrorKind.AddressInUse"/>.
+    /// <code>
+    /// builder.Services.AddTcpServer&lt;EchoHandler&gt;("Echo");   // appsettings.json: "Synack": { "Servers": { "Echo": { "Listen": [ "*:7000" ] } } }
+    /// </code>
+    /// </summary>
+    public static IServiceCollection AddTcpServer<THandler>(this IServiceCollection services, string name, Action<ServerOptions>? configure = null)
+        where THandler : class, ITcpConnectionHandler
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        services.AddOptions<ServerOptions>(name)
+            .Configure<IConfiguration>((options, configuration) => ServerConfiguration.Bind(configuration.GetSection(ServerConfiguration.SectionPath(name)), options))
+            .Configure(options => configure?.Invoke(options));
+        services.TryAddScoped<THandler>();
+        services.AddSingleton<IHostedService>(provider => new SynackServerService(
+            name,
+            provider.GetRequiredService<IOptionsMonitor<ServerOptions>>().Get(name),
+            PerConnectionScope<THandler>(provider.GetRequiredService<IServiceScopeFactory>()),
+            provider.GetService<TimeProvider>(),
+            provider.GetService<ILoggerFactory>()));
+        return services;
+    }
+
+    private static ConnectionHandler PerConnectionScope<THandler>(IServiceScopeFactory scopes)
+        where THandler : class, ITcpConnectionHandler => async connection =>
+    {
+        AsyncServiceScope scope = scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            await scope.ServiceProvider.GetRequiredService<THandler>().OnConnectedAsync(connection).ConfigureAwait(false);
+        }
+    };
 }

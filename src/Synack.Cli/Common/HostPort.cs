@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Synack.Cli.Common;
 
@@ -51,20 +50,25 @@ internal readonly record struct HostPort(string Host, int Port)
         return new HostPort(host, value);
     }
 
-    /// <summary>The prefix of a Unix domain socket argument.</summary>
-    public const string UnixPrefix = "unix:";
-
     /// <summary>A listen argument: <c>unix:PATH</c> or <c>HOST:PORT</c> with an address literal.</summary>
-    public static EndPoint ParseListen(string text) => text.StartsWith(UnixPrefix, StringComparison.Ordinal)
-        ? Unix(text)
-        : Parse(text).ToListenEndPoint();
+    public static EndPoint ParseListen(string text)
+    {
+        try
+        {
+            return Synack.Server.ListenAddress.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
 
     /// <summary>A connect argument: <c>unix:PATH</c>, or <c>HOST:PORT</c> as a <see cref="DnsEndPoint"/> (resolved when connecting).</summary>
     public static EndPoint ParseConnect(string text)
     {
-        if (text.StartsWith(UnixPrefix, StringComparison.Ordinal))
+        if (text.StartsWith(Synack.Server.ListenAddress.UnixPrefix, StringComparison.Ordinal))
         {
-            return Unix(text);
+            return ParseListen(text); // a socket path reads the same for listen and connect
         }
 
         HostPort target = Parse(text);
@@ -74,30 +78,9 @@ internal readonly record struct HostPort(string Host, int Port)
     }
 
     /// <summary>Shows an endpoint as the user would type it.</summary>
-    public static string Show(EndPoint endPoint) => endPoint switch
-    {
-        UnixDomainSocketEndPoint unix => UnixPrefix + unix,
-        DnsEndPoint dns => new HostPort(dns.Host, dns.Port).ToString(),
-        IPEndPoint ip => new HostPort(ip.Address.ToString(), ip.Port).ToString(),
-        _ => endPoint.ToString() ?? "?",
-    };
-
-    private static UnixDomainSocketEndPoint Unix(string text)
-    {
-        string path = text[UnixPrefix.Length..];
-        return path.Length is > 0 and < 108
-            ? new UnixDomainSocketEndPoint(path)
-            : throw new UsageException($"malformed endpoint '{text}': expected unix:PATH with a path of 1 to 107 bytes");
-    }
-
-    /// <summary>The endpoint to listen on: the host must be an address literal (or <c>*</c> / <c>localhost</c>).</summary>
-    public IPEndPoint ToListenEndPoint() => Host switch
-    {
-        "*" => new IPEndPoint(IPAddress.IPv6Any, Port),
-        "localhost" => new IPEndPoint(IPAddress.Loopback, Port),
-        _ when IPAddress.TryParse(Host, out IPAddress? address) => new IPEndPoint(address, Port),
-        _ => throw new UsageException($"cannot listen on '{Host}': give an address such as 127.0.0.1, [::1] or *"),
-    };
+    public static string Show(EndPoint endPoint) => endPoint is DnsEndPoint dns
+        ? new HostPort(dns.Host, dns.Port).ToString()
+        : Synack.Server.ListenAddress.Format(endPoint);
 
     /// <inheritdoc/>
     public override string ToString() => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";

@@ -24,7 +24,7 @@ internal static class ProxyCommand
         var command = new Command("proxy", "forward TCP to a server, injecting latency, slicing, resets, black holes") { listen, upstream, faults, verbose };
         command.SetAction((parsed, cancellationToken) => RunAsync(
             console,
-            HostPort.Parse(parsed.GetValue(listen)!).ToListenEndPoint(),
+            HostPort.ParseListen(parsed.GetValue(listen)!) as IPEndPoint ?? throw new UsageException("proxy listens on TCP: give HOST:PORT"),
             HostPort.Parse(parsed.GetValue(upstream)!),
             (parsed.GetValue(faults) ?? []).Select(ParseFault).ToArray(),
             parsed.GetValue(verbose),

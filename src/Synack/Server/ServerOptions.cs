@@ -86,6 +86,11 @@ public sealed class ServerOptions
     /// <summary>Adds an endpoint from an address and port; returns this for chaining.</summary>
     public ServerOptions Listen(IPAddress address, int port) => Listen(new IPEndPoint(address, port));
 
+    /// <summary>Adds an endpoint written as text (<c>127.0.0.1:7000</c>, <c>[::]:7000</c>, <c>*:7000</c>, <c>unix:/run/app.sock</c>;
+    /// see <see cref="ListenAddress"/>); returns this for chaining.</summary>
+    /// <exception cref="FormatException">The text is malformed or names a host instead of an address.</exception>
+    public ServerOptions Listen(string address) => Listen(ListenAddress.Parse(address));
+
     /// <summary>
     /// Adds a Unix domain socket (AF_UNIX, SOCK_STREAM) at <paramref name="path"/>; returns this for chaining. A stale
     /// socket file left by a crashed server is replaced; a live one fails with <see cref="Errors.ErrorKind.AddressInUse"/>;

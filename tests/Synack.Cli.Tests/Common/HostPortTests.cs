@@ -24,9 +24,11 @@ public sealed class HostPortTests
     [Fact]
     public void OnlyAddressLiteralsStarAndLocalhostCanBeListenedOn()
     {
-        Assert.Equal("[::]:7", HostPort.Parse("*:7").ToListenEndPoint().ToString());
-        Assert.Equal("127.0.0.1:7", HostPort.Parse("localhost:7").ToListenEndPoint().ToString());
-        Assert.Throws<UsageException>(() => HostPort.Parse("example.com:7").ToListenEndPoint());
+        Assert.Equal("[::]:7", HostPort.ParseListen("*:7").ToString());
+        Assert.Equal("127.0.0.1:7", HostPort.ParseListen("localhost:7").ToString());
+        Assert.Equal("[::1]:7", HostPort.Show(HostPort.ParseListen("[::1]:7")));
+        Assert.Throws<UsageException>(() => HostPort.ParseListen("example.com:7"));
+        Assert.Throws<UsageException>(() => HostPort.ParseListen("::1:7"));
     }
 
     [Fact]
