@@ -2,6 +2,7 @@
 //   synack  PORT   Synack's SynackServer with ConnectionHandlers.Echo
 //   plain   PORT   a plain .NET Socket async echo loop (what most hand-written .NET servers look like)
 //   kestrel PORT   Kestrel with a ConnectionHandler (ASP.NET Core's raw-TCP path)
+//   epoll   PORT   a managed loop driving Linux epoll directly through P/Invoke (EpollEcho.cs; mirrors echo_epoll.c)
 // Each listens on 127.0.0.1:PORT, prints READY, and runs until SIGTERM/SIGINT; SIGHUP prints "HEAP <bytes>".
 using System.Buffers;
 using System.IO.Pipelines;
@@ -45,6 +46,9 @@ switch (args[0])
         return 0;
     case "plain":
         await PlainAsync(endPoint, stop.Token);
+        return 0;
+    case "epoll":
+        EpollEcho.Run(endPoint, stop.Token);
         return 0;
     case "kestrel":
         var builder = WebApplication.CreateSlimBuilder();
