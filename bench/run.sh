@@ -45,6 +45,7 @@ server_cmd() { # NAME PORT
     synack-inline) echo "env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 $out/servers/EchoServers synack $2" ;;
     plain) echo "$out/servers/EchoServers plain $2" ;;
     kestrel) echo "$out/servers/EchoServers kestrel $2" ;;
+    epoll) echo "$out/servers/EchoServers epoll $2" ;;
   esac
 }
 
