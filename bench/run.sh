@@ -61,11 +61,15 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# Below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by default), so that a port picked here
+# is never the local port of some client connection (loadgen's included): checking only listeners let a bind fail with
+# "address already in use" now and then.
 free_port() {
-  local p
+  local p low
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   while :; do
-    p=$((20000 + RANDOM % 20000))
-    [[ -z $(ss -Htln "sport = :$p") ]] && { echo "$p"; return; }
+    p=$((10000 + RANDOM % (low - 10000)))
+    [[ -z $(ss -Htan "sport = :$p") ]] && { echo "$p"; return; }
   done
 }
 
