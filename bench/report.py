@@ -9,11 +9,12 @@ import subprocess
 import sys
 
 results_path, doc_path, reps, secs, idle_conns = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-ALL_SERVERS = ["c", "synack", "synack-inline", "plain", "kestrel", "epoll"]
+ALL_SERVERS = ["c", "synack", "synack-inline", "synack-inline-socket", "plain", "kestrel", "epoll"]
 LABEL = {
     "c": "C echo_epoll",
     "synack": "Synack",
-    "synack-inline": "Synack + inline completions",
+    "synack-inline": "Synack + inline scheduling",
+    "synack-inline-socket": "Synack + inline socket completions only",
     "plain": "plain .NET Socket",
     "kestrel": "Kestrel ConnectionHandler",
     "epoll": "managed direct epoll (P/Invoke)",

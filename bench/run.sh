@@ -42,7 +42,8 @@ server_cmd() { # NAME PORT
   case "$1" in
     c) echo "$out/refbench/echo_epoll $2" ;;
     synack) echo "$out/servers/EchoServers synack $2" ;;
-    synack-inline) echo "env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 $out/servers/EchoServers synack $2" ;;
+    synack-inline) echo "env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 SYNACK_INLINE=1 $out/servers/EchoServers synack $2" ;;
+    synack-inline-socket) echo "env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 $out/servers/EchoServers synack $2" ;;
     plain) echo "$out/servers/EchoServers plain $2" ;;
     kestrel) echo "$out/servers/EchoServers kestrel $2" ;;
     epoll) echo "$out/servers/EchoServers epoll $2" ;;

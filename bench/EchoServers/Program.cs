@@ -36,7 +36,11 @@ var endPoint = new IPEndPoint(IPAddress.Loopback, port);
 switch (args[0])
 {
     case "synack":
-        await using (var server = SynackServer.Start(new ServerOptions().Listen(endPoint), ConnectionHandlers.Echo))
+        // SYNACK_INLINE=1: ConnectionOptions.UnsafePreferInlineScheduling (the bench's "synack-inline" row sets it together
+        // with the runtime's DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, as Kestrel recommends).
+        var options = new ServerOptions().Listen(endPoint);
+        options.Connection.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable("SYNACK_INLINE") == "1";
+        await using (var server = SynackServer.Start(options, ConnectionHandlers.Echo))
         {
             Console.WriteLine("READY");
             await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { });

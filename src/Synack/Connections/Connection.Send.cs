@@ -26,7 +26,11 @@ public sealed partial class Connection
 
     /// <summary>Encodes one frame and sends it as a unit; used by <see cref="FrameWriter{T}"/>.</summary>
     internal ValueTask SendFrameAsync<T>(IFrameEncoder<T> encoder, T frame, CancellationToken cancellationToken) =>
-        WriteLockedAsync(static (output, state) => state.encoder.Encode(state.frame, output), (encoder, frame), cancellationToken);
+        WriteLockedAsync(static (output, state) =>
+        {
+            state.encoder.Encode(state.frame, output);
+            Interlocked.Increment(ref state.connection._framesSent);
+        }, (encoder, frame, connection: this), cancellationToken);
 
     private async ValueTask WriteLockedAsync<TState>(Action<IBufferWriter<byte>, TState> write, TState state, CancellationToken cancellationToken)
     {

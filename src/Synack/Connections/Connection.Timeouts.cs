@@ -21,6 +21,8 @@ public sealed partial class Connection
     private ITimer? _watchdog;
     private long _bytesReceived;
     private long _bytesSent;
+    private long _framesReceived;
+    private long _framesSent;
     private long _lastActivity;
     private long _frameStartedAt;
     private long _frameBytesAtStart;
@@ -35,6 +37,12 @@ public sealed partial class Connection
 
     /// <summary>Bytes the kernel has accepted for sending so far.</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Frames a <see cref="Framing.FrameReader{T}"/> has decoded from this connection so far.</summary>
+    public long FramesReceived => Interlocked.Read(ref _framesReceived);
+
+    /// <summary>Frames a <see cref="Framing.FrameWriter{T}"/> has queued on this connection so far.</summary>
+    public long FramesSent => Interlocked.Read(ref _framesSent);
 
     /// <summary>True while sends wait for a peer that does not read (the kernel's send buffer is full).</summary>
     internal bool IsSendBlocked => Interlocked.Read(ref _sendBlockedSince) != 0;
@@ -53,7 +61,11 @@ public sealed partial class Connection
     }
 
     /// <summary>A frame helper completed a frame (or stopped reading): the frame clock stops.</summary>
-    internal void OnFrameEnded() => Interlocked.Exchange(ref _frameStartedAt, 0);
+    internal void OnFrameEnded()
+    {
+        Interlocked.Exchange(ref _frameStartedAt, 0);
+        Interlocked.Increment(ref _framesReceived);
+    }
 
     private void StartWatchdog()
     {

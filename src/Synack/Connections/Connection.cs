@@ -56,11 +56,16 @@ public sealed partial class Connection : IAsyncDisposable
         LocalEndPoint = socket.LocalEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         RemoteEndPoint = socket.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
 
+        PipeScheduler scheduler = options.UnsafePreferInlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
         _input = new Pipe(new PipeOptions(
+            readerScheduler: scheduler,
+            writerScheduler: scheduler,
             pauseWriterThreshold: options.MaxReadBufferSize,
             resumeWriterThreshold: options.MaxReadBufferSize / 2,
             useSynchronizationContext: false));
         _output = new Pipe(new PipeOptions(
+            readerScheduler: scheduler,
+            writerScheduler: scheduler,
             pauseWriterThreshold: options.MaxPendingSendBytes,
             resumeWriterThreshold: options.MaxPendingSendBytes / 2,
             useSynchronizationContext: false));
@@ -158,7 +163,7 @@ public sealed partial class Connection : IAsyncDisposable
         {
             if (_started)
             {
-                Diagnostics.SynackMetrics.ConnectionClosed(_metricTags, CloseReason, _time.GetElapsedTime(_startedAt), BytesReceived, BytesSent);
+                Diagnostics.SynackMetrics.ConnectionClosed(_metricTags, CloseReason, _time.GetElapsedTime(_startedAt), BytesReceived, BytesSent, FramesReceived, FramesSent);
             }
             _closedToken.Cancel();
         }

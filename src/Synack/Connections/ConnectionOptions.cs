@@ -71,6 +71,15 @@ public sealed class ConnectionOptions
     }
 
     /// <summary>
+    /// Run continuations inline instead of dispatching them to the thread pool: the receive pump runs the handler up to
+    /// its next incomplete await, and the handler's flush runs the send pump. Saves two thread-pool hops per
+    /// request/response, but a handler that blocks or computes for long holds up its connection's I/O (and, with
+    /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>, every connection on that socket engine thread). Default
+    /// <c>false</c>. [Kestrel's SocketTransportOptions.UnsafePreferInlineScheduling, off by default for the same reason.]
+    /// </summary>
+    public bool UnsafePreferInlineScheduling { get; set; }
+
+    /// <summary>
     /// How long <see cref="Connection.CloseAsync"/> waits for queued data to be sent and for the peer's FIN before it
     /// aborts (RST). Default 5 s. [nginx's lingering_timeout.] 0 to 10 min.
     /// </summary>

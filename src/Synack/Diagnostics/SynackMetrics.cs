@@ -18,10 +18,17 @@ namespace Synack.Diagnostics;
 /// <item><term><c>synack.connection.duration</c></term><description>histogram (s), tagged with <c>synack.close_reason</c>.</description></item>
 /// <item><term><c>synack.connection.received</c> / <c>synack.connection.sent</c></term><description>counters (By), added when a connection ends.</description></item>
 /// <item><term><c>synack.connection.rejected</c></term><description>counter: connections turned away by <c>MaxConnections</c>.</description></item>
+/// <item><term><c>synack.frames.received</c> / <c>synack.frames.sent</c></term><description>counters ({frame}): frames decoded by a
+/// <c>FrameReader</c> and sent by a <c>FrameWriter</c>, added when a connection ends.</description></item>
+/// <item><term><c>synack.errors</c></term><description>counter: failed operations, tagged <c>error.type</c> (the
+/// <c>ErrorKind</c>: <c>Refused</c>, <c>Reset</c>, <c>ProtocolError</c>, ...) and <c>synack.operation</c> (<c>connect</c>,
+/// <c>read</c>, <c>write</c>, <c>decode</c>, ...), recorded when the <c>SynackException</c> is raised; <c>Closed</c> (this
+/// side closed first) is not an error and is not counted.</description></item>
 /// </list>
 /// Every instrument is tagged with <c>synack.side</c> (<c>server</c> or <c>client</c>) and <c>network.transport</c>
 /// (<c>tcp</c> or <c>unix</c>); TCP adds <c>server.port</c> (the listening port, or the port connected to) and
-/// <c>network.type</c> (<c>ipv4</c> or <c>ipv6</c>), Unix sockets <c>server.address</c> (the socket path). Nothing is recorded per read
+/// <c>network.type</c> (<c>ipv4</c> or <c>ipv6</c>), Unix sockets <c>server.address</c> (the socket path); <c>synack.errors</c>
+/// carries only its own two tags. Nothing is recorded per read
 /// or write: the hot path stays free of instrumentation.
 /// </remarks>
 public static class SynackMetrics
@@ -36,6 +43,9 @@ public static class SynackMetrics
     private static readonly Counter<long> Received = Meter.CreateCounter<long>("synack.connection.received", "By", "Bytes received, added when a connection ends.");
     private static readonly Counter<long> Sent = Meter.CreateCounter<long>("synack.connection.sent", "By", "Bytes sent, added when a connection ends.");
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("synack.connection.rejected", "{connection}", "Connections turned away by MaxConnections.");
+    private static readonly Counter<long> FramesReceived = Meter.CreateCounter<long>("synack.frames.received", "{frame}", "Frames decoded, added when a connection ends.");
+    private static readonly Counter<long> FramesSent = Meter.CreateCounter<long>("synack.frames.sent", "{frame}", "Frames sent, added when a connection ends.");
+    private static readonly Counter<long> Errors = Meter.CreateCounter<long>("synack.errors", "{error}", "Failed operations by error kind and operation.");
 
     internal static TagList Tags(bool server, EndPoint local, EndPoint remote)
     {
@@ -65,14 +75,24 @@ public static class SynackMetrics
         Active.Add(1, tags);
     }
 
-    internal static void ConnectionClosed(in TagList tags, CloseReason reason, TimeSpan duration, long received, long sent)
+    internal static void ConnectionClosed(in TagList tags, CloseReason reason, TimeSpan duration, long received, long sent, long framesReceived, long framesSent)
     {
         Active.Add(-1, tags);
         Received.Add(received, tags);
         Sent.Add(sent, tags);
+        FramesReceived.Add(framesReceived, tags);
+        FramesSent.Add(framesSent, tags);
         TagList withReason = tags;
         withReason.Add("synack.close_reason", reason.ToString());
         Duration.Record(duration.TotalSeconds, withReason);
+    }
+
+    internal static void Error(Errors.ErrorKind kind, string operation)
+    {
+        if (Errors.Enabled && kind != Synack.Errors.ErrorKind.Closed)
+        {
+            Errors.Add(1, new KeyValuePair<string, object?>("error.type", kind.ToString()), new KeyValuePair<string, object?>("synack.operation", operation));
+        }
     }
 
     internal static void ConnectionRejected(EndPoint listener) =>

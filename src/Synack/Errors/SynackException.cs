@@ -39,6 +39,7 @@ public sealed class SynackException : IOException
         LocalEndPoint = localEndPoint;
         RemoteEndPoint = remoteEndPoint;
         SocketError = socketError;
+        Diagnostics.SynackMetrics.Error(kind, operation);
     }
 
     /// <summary>The classified failure.</summary>

@@ -1,0 +1,95 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Synack.Client;
+using Synack.Connections;
+using Synack.Diagnostics;
+using Synack.Framing;
+using Synack.FunctionalTests.Infrastructure;
+using Synack.Server;
+
+namespace Synack.FunctionalTests.Diagnostics;
+
+/// <summary><c>synack.errors</c> carries no port, so exact counts need a quiet process: this runs after the parallel tests.</summary>
+[CollectionDefinition(nameof(QuietProcess), DisableParallelization = true)]
+public sealed class QuietProcess;
+
+[Collection(nameof(QuietProcess))]
+public sealed class FrameAndErrorMetricsTests
+{
+    [Fact]
+    public async Task FramesInAndOutAreCountedPerConnectionAndErrorsByKindAndOperation()
+    {
+        var measurements = new ConcurrentQueue<(string Name, long Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == SynackMetrics.MeterName && instrument.Name is "synack.frames.received" or "synack.frames.sent" or "synack.errors")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var all = new Dictionary<string, object?>();
+            foreach (var tag in tags)
+            {
+                all[tag.Key] = tag.Value;
+            }
+
+            measurements.Enqueue((instrument.Name, value, all));
+        });
+        listener.Start();
+
+        var codec = new LengthFieldCodec(new LengthFieldOptions { MaxFrameLength = 1024 });
+        await using var server = Loopback.StartServer(async c =>
+        {
+            var frames = c.CreateFrameReader(codec);
+            var writer = c.CreateFrameWriter(codec);
+            while (await frames.ReadAsync())
+            {
+                await writer.WriteAsync(frames.Current.ToArray());
+            }
+        });
+        int port = server.EndPoint().Port;
+
+        await using (Connection client = await SynackClient.ConnectAsync(server.EndPoint()))
+        {
+            var frames = client.CreateFrameReader(codec);
+            var writer = client.CreateFrameWriter(codec);
+            for (int i = 0; i < 3; i++)
+            {
+                await writer.WriteAsync(new byte[] { (byte)i });
+                Assert.True(await frames.ReadAsync().Within());
+            }
+
+            Assert.Equal((3, 3), (client.FramesSent, client.FramesReceived));
+        }
+
+        // One peer announces an oversize frame (LimitExceeded), another stops in the middle of one (TruncatedFrame).
+        await using (Connection oversize = await SynackClient.ConnectAsync(server.EndPoint()))
+        {
+            await oversize.SendAsync(new byte[] { 0, 1, 0, 0 }); // 65,536 bytes announced, 1,024 allowed
+            await Assert.ThrowsAnyAsync<Exception>(async () => await oversize.ReadLineAsync().Within());
+        }
+
+        await using (Connection truncated = await SynackClient.ConnectAsync(server.EndPoint()))
+        {
+            await truncated.SendAsync(new byte[] { 0, 0, 0, 9, 1, 2 });
+            await truncated.CompleteOutputAsync();
+            Assert.Null(await truncated.ReadLineAsync().Within());
+        }
+
+        static bool ServerSide(Dictionary<string, object?> tags, int port) =>
+            (string?)tags.GetValueOrDefault("synack.side") == "server" && tags.GetValueOrDefault("server.port") is int p && p == port;
+        long Count(string name, string? errorType = null) => measurements
+            .Where(m => m.Name == name && (errorType is null ? ServerSide(m.Tags, port) : (string?)m.Tags["error.type"] == errorType && (string?)m.Tags["synack.operation"] == "decode"))
+            .Sum(m => m.Value);
+
+        await Loopback.Until(() => Count("synack.frames.received") == 3 && server.ActiveConnections == 0);
+        Assert.Equal(3, Count("synack.frames.sent"));
+        Assert.Equal(1, Count("synack.errors", "LimitExceeded"));
+        Assert.Equal(1, Count("synack.errors", "TruncatedFrame"));
+        Assert.DoesNotContain(measurements, m => m.Name == "synack.errors" && (string?)m.Tags["error.type"] == "Closed");
+    }
+}
