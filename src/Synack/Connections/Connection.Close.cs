@@ -96,7 +96,9 @@ public sealed partial class Connection
         // Close(0) is .NET's abortive close: with operations pending it still resets (a plain Dispose may first
         // shutdown() to unblock them, which would send FIN before the RST).
         SocketConfigurator.SetAbortiveLinger(_socket);
+        _epoll?.Unregister();
         _socket.Close(0);
+        _epoll?.Close();
         _input.Writer.CancelPendingFlush();
         _output.Reader.CancelPendingRead();
         ReleaseSocket();

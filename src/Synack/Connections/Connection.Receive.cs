@@ -51,7 +51,15 @@ public sealed partial class Connection
             {
                 // Zero-byte read: wait for readability without holding a buffer, so idle connections pin no memory.
                 // (Over TLS a read may be satisfied from SslStream's own buffer, so TLS reads go straight in.)
-                if (_tls is null)
+                if (_epoll is { } epoll)
+                {
+                    // Wait for an input edge newer than the last read that emptied the socket (-1: it may hold more).
+                    if (_inputDrainedAt >= 0)
+                    {
+                        await epoll.Readable.WaitAsync(_inputDrainedAt).ConfigureAwait(false);
+                    }
+                }
+                else if (_tls is null)
                 {
                     await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                 }
@@ -63,7 +71,7 @@ public sealed partial class Connection
 
                 Memory<byte> buffer = writer.GetMemory(_readSize);
                 int received = _tls is null
-                    ? await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false)
+                    ? await ReceiveRawAsync(buffer).ConfigureAwait(false)
                     : await ReceiveTlsAsync(buffer).ConfigureAwait(false);
                 AdaptReadSize(received, buffer.Length);
                 if (received == 0)
@@ -129,7 +137,7 @@ public sealed partial class Connection
         byte[] scratch = new byte[MinimumReadSize];
         try
         {
-            while (await _socket.ReceiveAsync(scratch, SocketFlags.None).ConfigureAwait(false) > 0)
+            while (await ReceiveRawAsync(scratch).ConfigureAwait(false) > 0)
             {
             }
 

@@ -12,7 +12,7 @@ public sealed partial class Connection
 {
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private int _finSent;
-    private readonly SocketSender _sender = new();
+    private ISender _sender = null!; // set in Start: the runtime's socket engine, or the epoll transport's
     private List<ArraySegment<byte>>? _gather;
 
     /// <summary>

@@ -46,7 +46,7 @@ public sealed partial class Connection : IAsyncDisposable
     private Task _receivePump = Task.CompletedTask;
     private Task _sendPump = Task.CompletedTask;
 
-    internal Connection(Socket socket, ConnectionOptions options, TimeProvider? timeProvider = null, bool isServer = false)
+    internal Connection(Socket socket, ConnectionOptions options, TimeProvider? timeProvider = null, bool isServer = false, Transport.Epoll.EpollLoop? epoll = null)
     {
         IsServer = isServer;
         _socket = socket;
@@ -56,7 +56,7 @@ public sealed partial class Connection : IAsyncDisposable
         LocalEndPoint = socket.LocalEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         RemoteEndPoint = socket.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
 
-        PipeScheduler scheduler = options.UnsafePreferInlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
+        PipeScheduler scheduler = options.UnsafePreferInlineScheduling || epoll is not null ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
         _input = new Pipe(new PipeOptions(
             readerScheduler: scheduler,
             writerScheduler: scheduler,
@@ -69,6 +69,10 @@ public sealed partial class Connection : IAsyncDisposable
             pauseWriterThreshold: options.MaxPendingSendBytes,
             resumeWriterThreshold: options.MaxPendingSendBytes / 2,
             useSynchronizationContext: false));
+        if (epoll is not null)
+        {
+            UseEpoll(epoll);
+        }
     }
 
     /// <summary>A process-unique number, for logs.</summary>
@@ -133,6 +137,7 @@ public sealed partial class Connection : IAsyncDisposable
         _startedAt = _time.GetTimestamp();
         _started = true;
         Diagnostics.SynackMetrics.ConnectionOpened(_metricTags);
+        _sender ??= new SocketSender();
         _receivePump = ReceivePumpAsync();
         _sendPump = SendPumpAsync();
         StartWatchdog();
@@ -157,7 +162,9 @@ public sealed partial class Connection : IAsyncDisposable
         // Both directions are finished (or the socket was aborted): nothing unread remains, so close() sends no RST.
         StopWatchdog();
         _tls?.Dispose();
+        _epoll?.Unregister();
         _socket.Dispose();
+        _epoll?.Close();
         TrySetCloseReason(CloseReason.LocalClose);
         if (_closed.TrySetResult(CloseReason))
         {

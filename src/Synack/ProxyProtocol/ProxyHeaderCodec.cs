@@ -112,43 +112,47 @@ public sealed class ProxyHeaderCodec : IFrameDecoder<ProxyHeader>, IFrameEncoder
             return false;
         }
 
-        byte[] body = input.Sequence.Slice(input.Position, V2HeaderLength + length).Slice(V2HeaderLength).ToArray();
+        byte[] whole = input.Sequence.Slice(input.Position, V2HeaderLength + length).ToArray();
         input.Advance(V2HeaderLength + length);
         int command = fixedPart[12] & 0x0F;
         int family = fixedPart[13] >> 4;
-        if (command == 0)
-        {
-            frame = new ProxyHeader(2, null, null); // LOCAL: a health check from the proxy itself
-            return true;
-        }
-
-        if (command != 1)
+        if (command > 1)
         {
             throw SynackException.Protocol($"PROXY v2 header with unknown command {command}");
         }
 
-        int size = family switch
+        // Address block sizes per family (spec 2.2): UNSPEC 0, INET 12, INET6 36, UNIX 216.
+        int addressLength = family switch
         {
-            1 => 4,
-            2 => 16,
             0 => 0,
-            _ => throw SynackException.Protocol($"PROXY v2 address family {family} is not TCP over IPv4 or IPv6"),
+            1 => 12,
+            2 => 36,
+            3 => 216,
+            _ => throw SynackException.Protocol($"PROXY v2 address family {family} is unknown"),
         };
-        if (size == 0)
+        if (length < addressLength)
         {
-            frame = new ProxyHeader(2, null, null);
+            throw SynackException.Protocol($"PROXY v2 address block of {length} bytes is too short for family {family}");
+        }
+
+        IReadOnlyList<ProxyTlv> tlvs = ProxyTlvs.Parse(whole, V2HeaderLength + addressLength);
+        if (command == 0 || family is 0 or 3)
+        {
+            // LOCAL (a health check from the proxy itself), UNSPEC, or a Unix-socket client: keep the connection's own
+            // addresses, as the spec asks of a receiver that cannot use the ones given.
+            frame = new ProxyHeader(2, null, null) { Tlvs = tlvs };
             return true;
         }
 
-        if (body.Length < (2 * size) + 4)
-        {
-            throw SynackException.Protocol($"PROXY v2 address block of {body.Length} bytes is too short");
-        }
-
+        int size = family == 1 ? 4 : 16;
+        ReadOnlySpan<byte> body = whole.AsSpan(V2HeaderLength);
         frame = new ProxyHeader(
             2,
-            new IPEndPoint(new IPAddress(body.AsSpan(0, size)), BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(2 * size))),
-            new IPEndPoint(new IPAddress(body.AsSpan(size, size)), BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan((2 * size) + 2))));
+            new IPEndPoint(new IPAddress(body[..size]), BinaryPrimitives.ReadUInt16BigEndian(body[(2 * size)..])),
+            new IPEndPoint(new IPAddress(body.Slice(size, size)), BinaryPrimitives.ReadUInt16BigEndian(body[((2 * size) + 2)..])))
+        {
+            Tlvs = tlvs,
+        };
         return true;
     }
 

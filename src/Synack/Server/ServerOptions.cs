@@ -61,6 +61,12 @@ public sealed class ServerOptions
     /// </summary>
     public ReadOnlyMemory<byte> RejectPayload { get; set; }
 
+    /// <summary>
+    /// How connections do their I/O: <see cref="SynackTransport.Sockets"/> (default) or <see cref="SynackTransport.Epoll"/>.
+    /// The environment variable <c>SYNACK_TRANSPORT=epoll</c> changes the default (CI runs the functional tests both ways).
+    /// </summary>
+    public SynackTransport Transport { get; set; } = DefaultTransport();
+
     /// <summary>Serve TLS on every endpoint; <c>null</c> (default) for plain TCP. The PROXY header, when configured, comes first.</summary>
     public Tls.TlsServerOptions? Tls { get; set; }
 
@@ -102,4 +108,9 @@ public sealed class ServerOptions
         ArgumentException.ThrowIfNullOrEmpty(path);
         return Listen(new UnixDomainSocketEndPoint(path));
     }
+
+    private static SynackTransport DefaultTransport() =>
+        string.Equals(Environment.GetEnvironmentVariable("SYNACK_TRANSPORT"), "epoll", StringComparison.OrdinalIgnoreCase)
+            ? SynackTransport.Epoll
+            : SynackTransport.Sockets;
 }

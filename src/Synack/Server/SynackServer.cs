@@ -189,7 +189,7 @@ public sealed class SynackServer : IAsyncDisposable
         Connection connection;
         try
         {
-            connection = new Connection(socket, _options.Connection, _time, isServer: true);
+            connection = new Connection(socket, _options.Connection, _time, isServer: true, UseEpoll() ? Transport.Epoll.EpollLoop.Next() : null);
             if (_options.Tls is null && _options.ProxyProtocol is null)
             {
                 connection.Start();
@@ -211,6 +211,10 @@ public sealed class SynackServer : IAsyncDisposable
             connection.RequestStop();
         }
     }
+
+    /// <summary>The epoll transport when asked for, supported, and the connection starts with plain bytes (no TLS, no PROXY header).</summary>
+    private bool UseEpoll() => _options.Transport == SynackTransport.Epoll && Transport.Epoll.EpollLoop.IsSupported
+        && _options.Tls is null && _options.ProxyProtocol is null;
 
     /// <summary>
     /// What comes before the handler: the PROXY header (read from the raw socket, before TLS), then the TLS handshake.

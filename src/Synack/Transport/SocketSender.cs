@@ -15,7 +15,7 @@ namespace Synack.Transport;
 /// (measured: 8.2 KB of managed heap per idle connection after one echo, 4.4 KB with this class). Not thread-safe: one
 /// send at a time, which the send pump guarantees. The continuation runs on the thread that completes the operation.
 /// </remarks>
-internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
+internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>, ISender
 {
     private ManualResetValueTaskSourceCore<int> _source;
 

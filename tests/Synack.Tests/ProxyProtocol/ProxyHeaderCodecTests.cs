@@ -85,4 +85,79 @@ public sealed class ProxyHeaderCodecTests
         byte[] header = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11, 0xFF, 0xFF];
         Assert.Equal(ErrorKind.LimitExceeded, Assert.Throws<SynackException>(() => DecodeFirst([header])).Kind);
     }
+
+    /// <summary>A v2 PROXY header for 192.0.2.1:56324 -> 198.51.100.1:443 with the given TLV bytes after the addresses.</summary>
+    private static byte[] V2WithTlvs(byte family, byte[] tlvs, int addressLength = 12)
+    {
+        var header = new List<byte> { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, family };
+        int length = addressLength + tlvs.Length;
+        header.AddRange([(byte)(length >> 8), (byte)length]);
+        byte[] addresses = new byte[addressLength];
+        if (family == 0x11)
+        {
+            addresses = [192, 0, 2, 1, 198, 51, 100, 1, 0xDC, 0x04, 0x01, 0xBB];
+        }
+
+        header.AddRange(addresses);
+        header.AddRange(tlvs);
+        return header.ToArray();
+    }
+
+    private static byte[] Tlv(byte type, byte[] value) => [type, (byte)(value.Length >> 8), (byte)value.Length, .. value];
+
+    [Fact]
+    public void Crc32cMatchesTheCastagnoliCheckValue()
+    {
+        Assert.Equal(0xE3069283u, ProxyTlvs.Crc32c("123456789"u8)); // RFC 3720 / the CRC catalogue's check value
+    }
+
+    [Fact]
+    public void AV2HeaderCarriesItsTlvsAndAMatchingCrc32cIsAccepted()
+    {
+        byte[] header = V2WithTlvs(0x11, [.. Tlv(0x02, "example.com"u8.ToArray()), .. Tlv(0x05, [1, 2, 3]), .. Tlv(0x03, new byte[4])]);
+        uint crc = ProxyTlvs.Crc32c(header); // the checksum field is still zero here, as the spec computes it
+        header[^4] = (byte)(crc >> 24);
+        header[^3] = (byte)(crc >> 16);
+        header[^2] = (byte)(crc >> 8);
+        header[^1] = (byte)crc;
+
+        ProxyHeader decoded = DecodeFirst([header]).Header!;
+
+        Assert.Equal(IPEndPoint.Parse("192.0.2.1:56324"), decoded.Source);
+        Assert.Equal("example.com", decoded.Authority);
+        Assert.Equal([0x02, 0x05, 0x03], decoded.Tlvs.Select(t => t.Type));
+        Assert.Equal(new byte[] { 1, 2, 3 }, decoded.Tlvs[1].Value.ToArray());
+    }
+
+    [Fact]
+    public void AHeaderAlteredAfterItsCrc32cWasComputedIsAProtocolError()
+    {
+        byte[] header = V2WithTlvs(0x11, Tlv(0x03, new byte[4]));
+        uint crc = ProxyTlvs.Crc32c(header);
+        header[^4] = (byte)(crc >> 24);
+        header[^3] = (byte)(crc >> 16);
+        header[^2] = (byte)(crc >> 8);
+        header[^1] = (byte)crc;
+        header[16] = 10; // the source address, changed in transit
+
+        var error = Assert.Throws<SynackException>(() => DecodeFirst([header]));
+        Assert.Equal(ErrorKind.ProtocolError, error.Kind);
+        Assert.Contains("CRC32c mismatch", error.Message);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x05, 0x00, 0x09, 1, 2, 3 })]   // claims 9 value bytes, 3 remain
+    [InlineData(new byte[] { 0x05, 0x00 })]                  // a TLV header cut short
+    [InlineData(new byte[] { 0x03, 0x00, 0x02, 0, 0 })]      // a CRC32c that is not 4 bytes
+    public void ATlvThatDoesNotFitTheHeaderIsAProtocolError(byte[] tlvs)
+    {
+        Assert.Equal(ErrorKind.ProtocolError, Assert.Throws<SynackException>(() => DecodeFirst([V2WithTlvs(0x11, tlvs)])).Kind);
+    }
+
+    [Fact]
+    public void AUnixSocketClientKeepsTheConnectionsOwnAddressesAndAShortAddressBlockIsRejected()
+    {
+        Assert.True(DecodeFirst([V2WithTlvs(0x31, [], addressLength: 216)]).Header!.IsLocal);
+        Assert.Equal(ErrorKind.ProtocolError, Assert.Throws<SynackException>(() => DecodeFirst([V2WithTlvs(0x11, [], addressLength: 8)])).Kind);
+    }
 }

@@ -1,0 +1,53 @@
+using System.Net.Sockets;
+using Synack.Transport;
+using Synack.Transport.Epoll;
+
+namespace Synack.Connections;
+
+public sealed partial class Connection
+{
+    private EpollRegistration? _epoll;
+    private int _inputDrainedAt;
+
+    /// <summary>True when this connection runs on the epoll transport (<see cref="Synack.Server.SynackTransport.Epoll"/>).</summary>
+    internal bool UsesEpoll => _epoll is not null;
+
+    /// <summary>
+    /// Moves the socket to <paramref name="loop"/>: non-blocking, registered once (edge-triggered), sends and receives as
+    /// direct syscalls from the pumps, which the loop thread wakes inline. Call before <see cref="Start"/>.
+    /// </summary>
+    private void UseEpoll(EpollLoop loop)
+    {
+        _socket.Blocking = false;
+        _epoll = loop.Register(_socket);
+        _sender = new EpollSender(_epoll);
+    }
+
+    /// <summary>One recv() into <paramref name="buffer"/>: 0 means the peer's FIN.</summary>
+    private ValueTask<int> ReceiveRawAsync(Memory<byte> buffer) =>
+        _epoll is { } epoll ? ReceiveEpollAsync(epoll.Readable, buffer) : _socket.ReceiveAsync(buffer, SocketFlags.None);
+
+    private async ValueTask<int> ReceiveEpollAsync(ReadinessSignal readable, Memory<byte> buffer)
+    {
+        while (true)
+        {
+            int seen = readable.Sequence;
+            int received = _socket.Receive(buffer.Span, SocketFlags.None, out SocketError error);
+            if (error == SocketError.Success)
+            {
+                // A read that did not fill the buffer emptied the socket: wait for the next edge before reading again.
+                // One that filled it reads again at once (-1), as a level-triggered loop would, and so does any read once
+                // the peer's FIN or an error is pending (recv reports those only when called again).
+                _inputDrainedAt = received < buffer.Length && received > 0 && !_epoll!.InputEnding ? seen : -1;
+                return received;
+            }
+
+            if (error != SocketError.WouldBlock)
+            {
+                throw new SocketException((int)error);
+            }
+
+            await readable.WaitAsync(seen).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Synack.Transport.Epoll;
+
+/// <summary>
+/// An event loop that drives Linux epoll directly: one thread blocked in epoll_wait, sockets registered once,
+/// edge-triggered, for input and output. Each edge wakes the socket's waiting pump inline on this thread, so a request
+/// is read, handled and answered without a thread-pool hop (the model of kestrel-linux-transport and of the C yardstick).
+/// One loop per core, connections spread round-robin; the loops live as long as the process, like the runtime's own
+/// socket engine threads.
+/// </summary>
+internal sealed unsafe class EpollLoop
+{
+    private const int MaxEvents = 256;
+
+    /// <summary>
+    /// What every socket is watched for. Output edges are watched only while a send waits (<see cref="WatchOutput"/>):
+    /// with EPOLLOUT always on, every ACK that frees send-buffer space wakes the loop, doubling its events for nothing.
+    /// </summary>
+    private const uint InputEvents = EpollNative.In | EpollNative.RdHup | EpollNative.EdgeTriggered;
+    private static EpollLoop[]? s_loops;
+    private static int s_next;
+
+    private readonly int _epfd;
+    private readonly object _gate = new();
+    private EpollRegistration?[] _byFd = new EpollRegistration?[1024];
+
+    private EpollLoop(int index)
+    {
+        _epfd = EpollNative.Create(EpollNative.EpollCloexec);
+        if (_epfd < 0)
+        {
+            throw new SocketException(Marshal.GetLastPInvokeError());
+        }
+
+        new Thread(Run) { IsBackground = true, Name = $"synack-epoll-{index}" }.Start();
+    }
+
+    /// <summary>Linux on x86-64 or ARM64: the platforms whose <c>struct epoll_event</c> layout is declared.</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux()
+        && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
+
+    /// <summary>The next loop, round-robin; the loops (one per available core) start on first use.</summary>
+    public static EpollLoop Next()
+    {
+        EpollLoop[] loops = LazyInitializer.EnsureInitialized(ref s_loops,
+            () => Enumerable.Range(0, Environment.ProcessorCount).Select(i => new EpollLoop(i)).ToArray());
+        return loops[(int)((uint)Interlocked.Increment(ref s_next) % (uint)loops.Length)];
+    }
+
+    /// <summary>Watches a non-blocking socket for input and output edges until <see cref="Unregister"/>.</summary>
+    public EpollRegistration Register(Socket socket)
+    {
+        int fd = (int)socket.SafeHandle.DangerousGetHandle();
+        var registration = new EpollRegistration(this, fd);
+        lock (_gate)
+        {
+            if (fd >= _byFd.Length)
+            {
+                Array.Resize(ref _byFd, Math.Max(fd + 1, _byFd.Length * 2));
+            }
+
+            Volatile.Write(ref _byFd[fd], registration);
+        }
+
+        if (EpollNative.Add(_epfd, fd, InputEvents) != 0)
+        {
+            int error = Marshal.GetLastPInvokeError();
+            Forget(registration);
+            throw new SocketException(error);
+        }
+
+        return registration;
+    }
+
+    /// <summary>Starts or stops watching <paramref name="registration"/>'s socket for output edges.</summary>
+    public void WatchOutput(EpollRegistration registration, bool on) =>
+        _ = EpollNative.Modify(_epfd, registration.Fd, on ? InputEvents | EpollNative.Out : InputEvents); // fails only once closed
+
+    /// <summary>Stops watching (call before the socket is closed, so that a reused descriptor is never confused).</summary>
+    public void Unregister(EpollRegistration registration)
+    {
+        _ = EpollNative.Remove(_epfd, registration.Fd); // EBADF or ENOENT if already closed: nothing to remove
+        Forget(registration);
+    }
+
+    private void Forget(EpollRegistration registration)
+    {
+        lock (_gate)
+        {
+            if (registration.Fd < _byFd.Length && _byFd[registration.Fd] == registration)
+            {
+                Volatile.Write(ref _byFd[registration.Fd], null);
+            }
+        }
+    }
+
+    private void Run()
+    {
+        int size = EpollNative.EventSize;
+        byte* events = (byte*)NativeMemory.AllocZeroed((nuint)(MaxEvents * size));
+        while (true)
+        {
+            int count = EpollNative.Wait(_epfd, events, MaxEvents, -1);
+            if (count < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == EpollNative.Eintr)
+                {
+                    continue;
+                }
+
+                return; // the epoll descriptor itself failed: nothing sensible is left to do on this thread
+            }
+
+            EpollRegistration?[] registrations = Volatile.Read(ref _byFd);
+            for (int i = 0; i < count; i++)
+            {
+                byte* ev = events + (i * size);
+                uint mask = *(uint*)ev;
+                long fd = *(long*)(ev + EpollNative.DataOffset);
+                if ((ulong)fd >= (ulong)registrations.Length || Volatile.Read(ref registrations[fd]) is not { } registration)
+                {
+                    continue; // closed since the event was queued
+                }
+
+                if ((mask & (EpollNative.RdHup | EpollNative.Hup | EpollNative.Err)) != 0)
+                {
+                    registration.InputEnding = true; // before the signal: the woken pump must see it
+                }
+
+                if ((mask & (EpollNative.In | EpollNative.RdHup | EpollNative.Hup | EpollNative.Err)) != 0)
+                {
+                    registration.Readable.Signal();
+                }
+
+                if ((mask & (EpollNative.Out | EpollNative.Hup | EpollNative.Err)) != 0)
+                {
+                    registration.Writable.Signal();
+                }
+            }
+        }
+    }
+}
+
+/// <summary>One socket's place in an <see cref="EpollLoop"/>: its descriptor and the two readiness signals.</summary>
+internal sealed class EpollRegistration(EpollLoop loop, int fd)
+{
+    public int Fd { get; } = fd;
+
+    public ReadinessSignal Readable { get; } = new();
+
+    public ReadinessSignal Writable { get; } = new();
+
+    /// <summary>
+    /// Set once the loop has seen the peer's FIN (RDHUP), a hang-up or an error. A short read then does not mean the input
+    /// is drained: the kernel reports end-of-stream or the error only on the next recv(), and with edge triggering its
+    /// edge may have been merged into the one that announced the last data.
+    /// </summary>
+    public volatile bool InputEnding;
+
+    private int _unregistered;
+    private bool _watchingOutput;
+
+    /// <summary>
+    /// Called by the send pump (one send at a time): on EAGAIN, watch for output edges until the send completes; the
+    /// EPOLL_CTL_MOD re-checks readiness, so an edge between the EAGAIN and the call is not lost.
+    /// </summary>
+    public void WatchOutput(bool on)
+    {
+        if (_watchingOutput != on && Volatile.Read(ref _unregistered) == 0)
+        {
+            _watchingOutput = on;
+            loop.WatchOutput(this, on);
+        }
+    }
+
+    /// <summary>
+    /// Stops watching the socket; call before closing it. Only the first call acts: once the socket is closed its
+    /// descriptor number may already belong to another connection on this loop, whose registration a second
+    /// EPOLL_CTL_DEL would silently remove.
+    /// </summary>
+    public void Unregister()
+    {
+        if (Interlocked.Exchange(ref _unregistered, 1) == 0)
+        {
+            loop.Unregister(this);
+        }
+    }
+
+    /// <summary>After the socket is closed: wakes both pumps so that their next syscall reports the close.</summary>
+    public void Close()
+    {
+        Readable.Close();
+        Writable.Close();
+    }
+}

@@ -1,0 +1,56 @@
+using System.Runtime.InteropServices;
+
+namespace Synack.Transport.Epoll;
+
+/// <summary>The few Linux calls the epoll transport needs, and the layout of <c>struct epoll_event</c>.</summary>
+/// <remarks>
+/// <c>struct epoll_event { uint32_t events; epoll_data_t data; }</c> is packed on x86-64 (12 bytes, data at offset 4)
+/// and naturally aligned elsewhere (16 bytes, data at offset 8); the transport reads it by offset for either.
+/// </remarks>
+internal static unsafe partial class EpollNative
+{
+    public const int EpollCloexec = 0x80000;
+    public const int CtlAdd = 1;
+    public const int CtlDel = 2;
+    public const int CtlMod = 3;
+    public const uint In = 0x001;
+    public const uint Out = 0x004;
+    public const uint Err = 0x008;
+    public const uint Hup = 0x010;
+    public const uint RdHup = 0x2000;
+    public const uint EdgeTriggered = 1u << 31;
+    public const int Eintr = 4;
+
+    public static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+    public static readonly int DataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int Create(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static partial int Control(int epfd, int op, int fd, byte* ev);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    public static partial int Wait(int epfd, byte* events, int maxEvents, int timeout);
+
+    /// <summary>Adds <paramref name="fd"/> with <paramref name="events"/>, its own number as the event's data.</summary>
+    public static int Add(int epfd, int fd, uint events) => Set(epfd, CtlAdd, fd, events);
+
+    /// <summary>Replaces the events watched for <paramref name="fd"/> (the kernel re-checks readiness at once).</summary>
+    public static int Modify(int epfd, int fd, uint events) => Set(epfd, CtlMod, fd, events);
+
+    private static int Set(int epfd, int op, int fd, uint events)
+    {
+        byte* ev = stackalloc byte[16];
+        new Span<byte>(ev, 16).Clear();
+        *(uint*)ev = events;
+        *(long*)(ev + DataOffset) = fd;
+        return Control(epfd, op, fd, ev);
+    }
+
+    public static int Remove(int epfd, int fd)
+    {
+        byte* ev = stackalloc byte[16]; // ignored by the kernel for EPOLL_CTL_DEL, but must not be NULL before Linux 2.6.9
+        return Control(epfd, CtlDel, fd, ev);
+    }
+}

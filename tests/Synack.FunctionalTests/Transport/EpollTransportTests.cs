@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Sockets;
+using Synack.Client;
+using Synack.Connections;
+using Synack.FunctionalTests.Infrastructure;
+using Synack.Server;
+
+namespace Synack.FunctionalTests.Transport;
+
+/// <summary>
+/// The epoll transport by name (CI also runs the whole functional and CLI suites with SYNACK_TRANSPORT=epoll).
+/// These pin down what is particular to it: inline handlers on the loop threads, backpressure through output edges, and
+/// descriptor reuse after aborts.
+/// </summary>
+public sealed class EpollTransportTests
+{
+    private static SynackServer StartEpoll(ConnectionHandler handler, Action<ServerOptions>? configure = null) =>
+        Loopback.StartServer(handler, o =>
+        {
+            o.Transport = SynackTransport.Epoll;
+            configure?.Invoke(o);
+        });
+
+    [Fact]
+    public async Task AHandlerOnTheEpollTransportResumesOnItsLoopThreadWithoutAThreadPoolHop()
+    {
+        // A read that finds its bytes already buffered completes on the handler's own thread; one that waits resumes on
+        // the thread that delivered the bytes: on this transport, an epoll loop thread (on the sockets transport, never).
+        var threads = new System.Collections.Concurrent.ConcurrentQueue<string?>();
+        await using var server = StartEpoll(async c =>
+        {
+            while (await c.ReadLineAsync() is { } line)
+            {
+                threads.Enqueue(Thread.CurrentThread.Name);
+                await c.SendLineAsync(line);
+            }
+        });
+        await using Connection client = await SynackClient.ConnectAsync(server.EndPoint());
+        for (int i = 0; i < 20; i++)
+        {
+            await client.SendLineAsync($"ping {i}");
+            Assert.Equal($"ping {i}", await client.ReadLineAsync().Within());
+        }
+
+        Assert.Contains(threads, name => name?.StartsWith("synack-epoll-", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task ManyClientsStreamingMoreThanTheSocketBuffersHoldGetEveryByteBackInOrder()
+    {
+        // 16 clients x 4 MiB: far more than the kernel buffers hold, so sends hit EAGAIN and wait for output edges,
+        // and the read cap pauses input (backpressure) on the server side.
+        await using var server = StartEpoll(ConnectionHandlers.Echo);
+        const int Clients = 16, Size = 4 << 20;
+
+        async Task OneClientAsync(int seed)
+        {
+            byte[] data = new byte[Size];
+            new Random(seed).NextBytes(data);
+            using Socket socket = await Loopback.ConnectRawAsync(server.EndPoint());
+            Task<byte[]> echoed = socket.ReadToEndAsync();
+            for (int offset = 0; offset < Size; offset += 64 * 1024)
+            {
+                await socket.SendAsync(data.AsMemory(offset, 64 * 1024));
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+            byte[] back = await echoed;
+            Assert.True(data.AsSpan().SequenceEqual(back), $"client {seed}: the echo differs");
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(OneClientAsync)).Within();
+    }
+
+    [Fact]
+    public async Task AbortedConnectionsNeverTakeTheirReusedDescriptorNumberWithThemAndNewClientsAreServed()
+    {
+        // Aborting closes the socket; its descriptor number is reused at once by the next accept. A second deregistration
+        // of the old number (once a real bug) would silently stop events for the new connection, which would then hang.
+        await using var server = StartEpoll(async c =>
+        {
+            string? line = await c.ReadLineAsync();
+            if (line == "abort")
+            {
+                c.Abort();
+                return;
+            }
+
+            await c.SendLineAsync(line ?? "");
+            await c.ReadLineAsync();
+        });
+
+        for (int round = 0; round < 200; round++)
+        {
+            using (Socket doomed = await Loopback.ConnectRawAsync(server.EndPoint()))
+            {
+                await doomed.SendAsync("abort\n"u8.ToArray());
+                await Assert.ThrowsAsync<SocketException>(() => doomed.ReadToEndAsync()); // RST
+            }
+
+            await using Connection client = await SynackClient.ConnectAsync(server.EndPoint());
+            await client.SendLineAsync($"round {round}");
+            Assert.Equal($"round {round}", await client.ReadLineAsync().Within());
+        }
+    }
+
+    [Fact]
+    public async Task TlsAndProxyProtocolListenersFallBackToTheSocketsTransport()
+    {
+        var thread = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = StartEpoll(async c =>
+        {
+            await c.ReadLineAsync();
+            thread.TrySetResult(Thread.CurrentThread.Name);
+        }, o => o.ProxyProtocol = new Synack.ProxyProtocol.ProxyProtocolOptions { AllowDirectConnections = true });
+        await using Connection client = await SynackClient.ConnectAsync(server.EndPoint());
+        await client.SendLineAsync("hello");
+
+        string? name = await thread.Task.Within();
+        Assert.False(name?.StartsWith("synack-epoll-", StringComparison.Ordinal) ?? false);
+    }
+}
