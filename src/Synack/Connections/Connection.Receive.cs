@@ -22,6 +22,22 @@ public sealed partial class Connection
     /// <summary>Marks whether a frame helper is waiting at a frame boundary. Full fence: pairs with <see cref="RequestStop"/>.</summary>
     internal void SetIdle(bool idle) => Interlocked.Exchange(ref _idle, idle ? 1 : 0);
 
+    /// <summary>
+    /// Marks the connection idle at a message boundary unless a stop was already requested (then false). Full fence, then
+    /// check: pairs with <see cref="RequestStop"/> (set flag, then check idle), so one of the two always sees the other.
+    /// </summary>
+    internal bool TryEnterIdle()
+    {
+        SetIdle(true);
+        if (IsStopRequested)
+        {
+            SetIdle(false);
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>Asks the handler to finish: signals <see cref="StopRequested"/> and wakes a helper that waits idle between frames.</summary>
     internal void RequestStop()
     {

@@ -145,14 +145,9 @@ public sealed class FrameReader<T>
     private async ValueTask<ReadResult?> WaitForBytesAsync(CancellationToken cancellationToken)
     {
         bool idle = _owner is not null && _bufferedAfterFrame == 0;
-        if (idle)
+        if (idle && !_owner!.TryEnterIdle())
         {
-            _owner!.SetIdle(true); // full fence, then check: pairs with Connection.RequestStop (set flag, then check idle)
-            if (_owner.IsStopRequested)
-            {
-                _owner.SetIdle(false);
-                return null;
-            }
+            return null;
         }
 
         try

@@ -17,7 +17,16 @@ public static class ConnectionHandlers
         PipeWriter output = connection.Output;
         while (true)
         {
-            ReadResult read = await input.ReadAsync(connection.StopRequested).ConfigureAwait(false);
+            // Between messages: marked idle, so a draining server wakes the read with CancelPendingRead (IsCanceled)
+            // instead of a cancellation registration per read.
+            if (!connection.TryEnterIdle())
+            {
+                return;
+            }
+
+            ReadResult read = await input.ReadAsync().ConfigureAwait(false);
+            connection.SetIdle(false); // (if the read throws, the connection is dead and the flag no longer matters)
+
             ReadOnlySequence<byte> buffer = read.Buffer;
             foreach (ReadOnlyMemory<byte> segment in buffer)
             {
@@ -39,7 +48,14 @@ public static class ConnectionHandlers
         PipeReader input = connection.Input;
         while (true)
         {
-            ReadResult read = await input.ReadAsync(connection.StopRequested).ConfigureAwait(false);
+            if (!connection.TryEnterIdle())
+            {
+                return;
+            }
+
+            ReadResult read = await input.ReadAsync().ConfigureAwait(false);
+            connection.SetIdle(false); // (if the read throws, the connection is dead and the flag no longer matters)
+
             input.AdvanceTo(read.Buffer.End);
             if (read.IsCompleted || read.IsCanceled)
             {
