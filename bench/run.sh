@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Side-by-side echo benchmark: C echo_epoll (../shared/refbench) vs Synack vs a plain .NET Socket loop vs Kestrel.
+# Side-by-side echo benchmark: C echo_epoll (../shared/refbench) vs Synack (runtime sockets, epoll transport, inline
+# scheduling) vs a plain .NET Socket loop vs Kestrel vs a bare managed epoll loop (the runtime's ceiling, no Synack).
 #
 #   bash bench/run.sh [--quick]        (--quick: 1 repetition, 2 s per scenario, 2,000 idle connections)
 #   SERVERS="synack plain" SCENARIOS="b c" IDLE=0 bash bench/run.sh --quick    (a subset, for measuring one lever)
@@ -12,7 +13,7 @@
 #   idle  loadgen -I: 10,000 idle connections; per connection, after one echo each: server RSS growth and (for .NET)
 #         managed-heap growth after a full GC
 # Three repetitions, server order rotated each time; the table holds medians and ratios to C from this one run and is
-# written to docs/benchmarks.md between the GENERATED markers. Loopback only; bounded (about 6 minutes); every process
+# written to docs/benchmarks.md between the GENERATED markers. Loopback only; bounded (about 9 minutes); every process
 # this script starts is stopped by its PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +37,7 @@ make -s -C "$out/refbench" >/dev/null
 dotnet build bench/EchoServers -c Release -o "$out/servers" -v quiet -nologo >/dev/null
 loadgen="$out/refbench/loadgen"
 
-read -r -a servers <<<"${SERVERS:-c synack synack-inline plain kestrel}"
+read -r -a servers <<<"${SERVERS:-c synack synack-epoll synack-inline plain kestrel epoll}"
 read -r -a scenarios <<<"${SCENARIOS:-a b c d}"
 server_cmd() { # NAME PORT
   case "$1" in
