@@ -26,10 +26,11 @@ internal static class BenchCommand
         var framing = new Option<FramingMode>("--framing", "-f") { Description = "raw | line | length (default raw)" };
         var json = new Option<FileInfo?>("--json") { Description = "write the results as JSON to this file" };
         var html = new Option<FileInfo?>("--html") { Description = "write a self-contained HTML report with a latency chart" };
+        var transport = new Option<SynackTransport?>("--transport") { Description = "the embedded server's transport: sockets (default) | epoll" };
 
         var command = new Command("bench", "load-test an echo server: throughput, latency percentiles, CPU, errors")
         {
-            target, connections, pipeline, size, duration, warmup, framing, json, html,
+            target, connections, pipeline, size, duration, warmup, framing, json, html, transport,
         };
         command.SetAction((parsed, cancellationToken) =>
         {
@@ -42,6 +43,7 @@ internal static class BenchCommand
                 Duration = Durations.Parse(parsed.GetValue(duration)!, "--duration"),
                 Warmup = Durations.Parse(parsed.GetValue(warmup)!, "--warmup"),
                 Framing = parsed.GetValue(framing),
+                Transport = parsed.GetValue(transport),
             }.Validate();
             return RunAsync(console, settings, parsed.GetValue(json), parsed.GetValue(html), cancellationToken);
         });
@@ -59,12 +61,13 @@ internal static class BenchCommand
         else
         {
             var options = new ServerOptions().Listen(IPAddress.Loopback, 0);
+            options.Transport = settings.Transport ?? options.Transport;
             server = SynackServer.Start(options, new EchoService().Create(settings.Framing));
             target = new HostPort("127.0.0.1", ((IPEndPoint)server.LocalEndPoints[0]).Port);
         }
 
         console.Error.WriteLine(
-            $"bench {target}{(server is null ? "" : " (embedded Synack echo server)")}: {settings.Connections} connection(s) x {settings.Pipeline} in flight x {settings.Size} B, " +
+            $"bench {target}{(server is null ? "" : $" (embedded Synack echo server, {(settings.Transport ?? new ServerOptions().Transport).ToString().ToLowerInvariant()} transport)")}: {settings.Connections} connection(s) x {settings.Pipeline} in flight x {settings.Size} B, " +
             $"framing {settings.Framing.ToString().ToLowerInvariant()}, warm-up {Durations.Show(settings.Warmup)}, measuring {Durations.Show(settings.Duration)}");
 
         var generator = new LoadGenerator(settings, target.Host, target.Port);

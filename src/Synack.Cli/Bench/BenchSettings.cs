@@ -8,6 +8,9 @@ internal sealed record BenchSettings
     /// <summary>The server to load, or null to start the embedded echo server on an ephemeral loopback port.</summary>
     public HostPort? Target { get; init; }
 
+    /// <summary>The embedded server's transport; null for the default. Only without <see cref="Target"/>.</summary>
+    public Synack.Server.SynackTransport? Transport { get; init; }
+
     /// <summary>Concurrent connections (1 – 10,000).</summary>
     public int Connections { get; init; } = 50;
 
@@ -35,6 +38,7 @@ internal sealed record BenchSettings
         Check(Duration > TimeSpan.Zero && Duration <= TimeSpan.FromHours(1), "--duration must be more than 0 and at most 1h");
         Check(Warmup >= TimeSpan.Zero && Warmup <= TimeSpan.FromMinutes(10), "--warmup must be from 0 to 10m");
         Check(Framing != FramingMode.Line || Size <= 8192, "--size must be at most 8192 with line framing (the line limit)");
+        Check(Transport is null || Target is null, "--transport applies to the embedded server; a remote server chooses its own");
         return this;
     }
 

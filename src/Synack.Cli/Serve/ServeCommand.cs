@@ -30,8 +30,9 @@ internal static class ServeCommand
         var framing = new Option<FramingMode>("--framing", "-f") { Description = "echo framing: raw | line | length (default raw)" };
         var drain = new Option<string>("--drain") { Description = "drain timeout on stop (default 30s)", DefaultValueFactory = _ => "30s" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "log each connection's open and close reason (accepted, peer FIN, RST, timeout)" };
+        var transport = new Option<SynackTransport?>("--transport") { Description = "sockets (the runtime's engine, default) | epoll (direct epoll loops)" };
 
-        var command = new Command("serve", "run a TCP service until Ctrl-C / SIGTERM, then drain gracefully") { service, listen, framing, drain, verbose };
+        var command = new Command("serve", "run a TCP service until Ctrl-C / SIGTERM, then drain gracefully") { service, listen, framing, drain, verbose, transport };
         command.SetAction((parsed, cancellationToken) => RunAsync(
             console,
             ServiceCatalog.Find(parsed.GetValue(service)!),
@@ -39,12 +40,13 @@ internal static class ServeCommand
             parsed.GetResult(framing) is null ? null : parsed.GetValue(framing),
             Durations.Parse(parsed.GetValue(drain)!, "--drain"),
             parsed.GetValue(verbose),
+            parsed.GetValue(transport),
             cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        CliConsole console, IService service, string[] listen, FramingMode? framing, TimeSpan drainTimeout, bool verbose, CancellationToken stop)
+        CliConsole console, IService service, string[] listen, FramingMode? framing, TimeSpan drainTimeout, bool verbose, SynackTransport? transport, CancellationToken stop)
     {
         if (framing is not null && framing != FramingMode.Raw && !service.TakesFraming)
         {
@@ -52,6 +54,7 @@ internal static class ServeCommand
         }
 
         var options = new ServerOptions { DrainTimeout = drainTimeout };
+        options.Transport = transport ?? options.Transport;
         foreach (string endPoint in listen)
         {
             options.Listen(HostPort.ParseListen(endPoint));
@@ -63,7 +66,7 @@ internal static class ServeCommand
         server.HandlerFaulted += (connection, error) => log.Info($"{connection} handler failed: {error.GetType().Name}: {error.Message}");
         foreach (EndPoint endPoint in server.LocalEndPoints)
         {
-            log.Info($"{service.Name} listening on {HostPort.Show(endPoint)} (framing {(framing ?? FramingMode.Raw).ToString().ToLowerInvariant()})");
+            log.Info($"{service.Name} listening on {HostPort.Show(endPoint)} (framing {(framing ?? FramingMode.Raw).ToString().ToLowerInvariant()}, {options.Transport.ToString().ToLowerInvariant()} transport)");
         }
 
         log.Info("Ctrl-C or SIGTERM drains and stops");

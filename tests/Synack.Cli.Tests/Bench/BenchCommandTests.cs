@@ -48,6 +48,25 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task BenchAgainstTheEmbeddedServerOnTheEpollTransportVerifiesEveryEcho()
+    {
+        CliResult result = await CliRunner.RunAsync(["bench", "-d", "1s", "-w", "200ms", "-c", "8", "-P", "4", "--transport", "epoll"]);
+
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Contains("embedded Synack echo server, epoll transport", result.Error);
+        Assert.Matches(@"errors +│ +0 ", result.Output);
+    }
+
+    [Fact]
+    public async Task TransportIsAUsageErrorAgainstARemoteServer()
+    {
+        CliResult result = await CliRunner.RunAsync(["bench", "127.0.0.1:1", "--transport", "epoll"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--transport applies to the embedded server", result.Error);
+    }
+
+    [Fact]
     public async Task BenchCatchesAServerThatCorruptsItsEchoAndFails()
     {
         // Echoes, but flips one bit of the 1000th byte it sees.

@@ -57,6 +57,18 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task ServeEchoOnTheEpollTransportSaysSoAndEchoes()
+    {
+        await using var serve = await CliRunner.ServeAsync("echo", "--transport", "epoll");
+        using Socket client = await Loopback.ConnectRawAsync(serve.EndPoint);
+        await client.SendAsync("over epoll\n"u8.ToArray());
+        client.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal("over epoll\n", Encoding.ASCII.GetString(await client.ReadToEndAsync()));
+        Assert.Contains("epoll transport", serve.Log.Text);
+    }
+
+    [Fact]
     public async Task ServeChargenStreamsTheRfc864PatternUntilThePeerCloses()
     {
         await using var serve = await CliRunner.ServeAsync("chargen");
