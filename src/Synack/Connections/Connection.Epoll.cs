@@ -7,6 +7,7 @@ namespace Synack.Connections;
 public sealed partial class Connection
 {
     private EpollRegistration? _epoll;
+    private bool _inputDrained = true; // nothing read yet: wait for the first input edge
     private int _inputDrainedAt;
 
     /// <summary>True when this connection runs on the epoll transport (<see cref="Synack.Server.SynackTransport.Epoll"/>).</summary>
@@ -23,6 +24,9 @@ public sealed partial class Connection
         _sender = new EpollSender(_epoll);
     }
 
+    /// <summary>Stops watching the socket before it is closed (for a connection that failed before it started).</summary>
+    internal void UnregisterEpoll() => _epoll?.Unregister();
+
     /// <summary>One recv() into <paramref name="buffer"/>: 0 means the peer's FIN.</summary>
     private ValueTask<int> ReceiveRawAsync(Memory<byte> buffer) =>
         _epoll is { } epoll ? ReceiveEpollAsync(epoll.Readable, buffer) : _socket.ReceiveAsync(buffer, SocketFlags.None);
@@ -38,7 +42,8 @@ public sealed partial class Connection
                 // A read that did not fill the buffer emptied the socket: wait for the next edge before reading again.
                 // One that filled it reads again at once (-1), as a level-triggered loop would, and so does any read once
                 // the peer's FIN or an error is pending (recv reports those only when called again).
-                _inputDrainedAt = received < buffer.Length && received > 0 && !_epoll!.InputEnding ? seen : -1;
+                _inputDrained = received < buffer.Length && received > 0 && !_epoll!.InputEnding;
+                _inputDrainedAt = seen;
                 return received;
             }
 

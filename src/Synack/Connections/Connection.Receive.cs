@@ -69,8 +69,8 @@ public sealed partial class Connection
                 // (Over TLS a read may be satisfied from SslStream's own buffer, so TLS reads go straight in.)
                 if (_epoll is { } epoll)
                 {
-                    // Wait for an input edge newer than the last read that emptied the socket (-1: it may hold more).
-                    if (_inputDrainedAt >= 0)
+                    // Wait for an input edge newer than the last read that emptied the socket (else it may hold more).
+                    if (_inputDrained)
                     {
                         await epoll.Readable.WaitAsync(_inputDrainedAt).ConfigureAwait(false);
                     }

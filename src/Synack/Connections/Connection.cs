@@ -159,6 +159,20 @@ public sealed partial class Connection : IAsyncDisposable
 
     private void ReleaseSocket()
     {
+        if (_epoll is not null && Options.Linger > TimeSpan.Zero && Volatile.Read(ref _aborted) == 0)
+        {
+            // close() with SO_LINGER > 0 blocks until the data is sent or the linger runs out, and here it would run on an
+            // epoll loop thread, stalling every connection of that loop: close on the thread pool instead.
+            _epoll.Unregister();
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.ReleaseSocketCore(), this, preferLocal: false);
+            return;
+        }
+
+        ReleaseSocketCore();
+    }
+
+    private void ReleaseSocketCore()
+    {
         // Both directions are finished (or the socket was aborted): nothing unread remains, so close() sends no RST.
         StopWatchdog();
         _tls?.Dispose();

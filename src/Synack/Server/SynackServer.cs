@@ -186,7 +186,7 @@ public sealed class SynackServer : IAsyncDisposable
             return;
         }
 
-        Connection connection;
+        Connection? connection = null;
         try
         {
             connection = new Connection(socket, _options.Connection, _time, isServer: true, UseEpoll() ? Transport.Epoll.EpollLoop.Next() : null);
@@ -197,6 +197,7 @@ public sealed class SynackServer : IAsyncDisposable
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
+            connection?.UnregisterEpoll(); // before the close, as always on the epoll transport
             Interlocked.Decrement(ref _admitted);
             socket.Dispose(); // reset between accept() and setsockopt(): nothing to serve
             return;

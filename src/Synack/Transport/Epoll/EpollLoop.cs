@@ -21,6 +21,7 @@ internal sealed unsafe class EpollLoop
     private const uint InputEvents = EpollNative.In | EpollNative.RdHup | EpollNative.EdgeTriggered;
     private static EpollLoop[]? s_loops;
     private static int s_next;
+    private static object? s_loopsLock;
 
     private readonly int _epfd;
     private readonly object _gate = new();
@@ -41,11 +42,11 @@ internal sealed unsafe class EpollLoop
     public static bool IsSupported => OperatingSystem.IsLinux()
         && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
-    /// <summary>The next loop, round-robin; the loops (one per available core) start on first use.</summary>
+    /// <summary>The next loop, round-robin; the loops (one per available core) start on first use, exactly once.</summary>
     public static EpollLoop Next()
     {
-        EpollLoop[] loops = LazyInitializer.EnsureInitialized(ref s_loops,
-            () => Enumerable.Range(0, Environment.ProcessorCount).Select(i => new EpollLoop(i)).ToArray());
+        EpollLoop[] loops = LazyInitializer.EnsureInitialized(ref s_loops, ref s_loopsLock,
+            static () => Enumerable.Range(0, Environment.ProcessorCount).Select(i => new EpollLoop(i)).ToArray());
         return loops[(int)((uint)Interlocked.Increment(ref s_next) % (uint)loops.Length)];
     }
 
@@ -110,7 +111,8 @@ internal sealed unsafe class EpollLoop
                     continue;
                 }
 
-                return; // the epoll descriptor itself failed: nothing sensible is left to do on this thread
+                // EBADF, EFAULT or EINVAL on our own descriptor: a bug, and every connection on this loop would hang.
+                Environment.FailFast($"synack: epoll_wait failed with errno {Marshal.GetLastPInvokeError()}");
             }
 
             EpollRegistration?[] registrations = Volatile.Read(ref _byFd);
@@ -159,19 +161,28 @@ internal sealed class EpollRegistration(EpollLoop loop, int fd)
     /// </summary>
     public volatile bool InputEnding;
 
-    private int _unregistered;
+    private bool _unregistered;
     private bool _watchingOutput;
 
     /// <summary>
     /// Called by the send pump (one send at a time): on EAGAIN, watch for output edges until the send completes; the
-    /// EPOLL_CTL_MOD re-checks readiness, so an edge between the EAGAIN and the call is not lost.
+    /// EPOLL_CTL_MOD re-checks readiness, so an edge between the EAGAIN and the call is not lost. Under the same lock as
+    /// <see cref="Unregister"/>, so a MOD never reaches a descriptor number that was closed and reused meanwhile.
     /// </summary>
     public void WatchOutput(bool on)
     {
-        if (_watchingOutput != on && Volatile.Read(ref _unregistered) == 0)
+        if (_watchingOutput == on)
         {
-            _watchingOutput = on;
-            loop.WatchOutput(this, on);
+            return;
+        }
+
+        lock (this)
+        {
+            if (!_unregistered)
+            {
+                _watchingOutput = on;
+                loop.WatchOutput(this, on);
+            }
         }
     }
 
@@ -180,11 +191,19 @@ internal sealed class EpollRegistration(EpollLoop loop, int fd)
     /// descriptor number may already belong to another connection on this loop, whose registration a second
     /// EPOLL_CTL_DEL would silently remove.
     /// </summary>
+    /// <remarks>
+    /// Under a lock, not a flag alone: a second caller (an abort racing the normal close) must not go on to close the socket
+    /// while the first caller's EPOLL_CTL_DEL is still to come, or that DEL could hit a reused descriptor number.
+    /// </remarks>
     public void Unregister()
     {
-        if (Interlocked.Exchange(ref _unregistered, 1) == 0)
+        lock (this)
         {
-            loop.Unregister(this);
+            if (!_unregistered)
+            {
+                loop.Unregister(this);
+                _unregistered = true;
+            }
         }
     }
 
