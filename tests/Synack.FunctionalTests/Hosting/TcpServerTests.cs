@@ -73,13 +73,14 @@ public sealed class TcpServerTests
             ["Synack:Servers:Echo:DrainTimeout"] = "00:00:07",
             ["Synack:Servers:Echo:Connection:IdleTimeout"] = "00:05:00",
             ["Synack:Servers:Echo:Connection:KeepAlive:Idle"] = "00:00:45",
+            ["Synack:Servers:Echo:Transport"] = "Epoll",
         });
         using (host)
         {
             await host.StartAsync().Within();
             ServerOptions options = host.Services.GetRequiredService<IOptionsMonitor<ServerOptions>>().Get("Echo");
-            Assert.Equal((2, TimeSpan.FromSeconds(7), TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(45)),
-                (options.MaxConnections, options.DrainTimeout, options.Connection.IdleTimeout, options.Connection.KeepAlive.Idle));
+            Assert.Equal((2, TimeSpan.FromSeconds(7), TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(45), SynackTransport.Epoll),
+                (options.MaxConnections, options.DrainTimeout, options.Connection.IdleTimeout, options.Connection.KeepAlive.Idle, options.Transport));
             var endPoint = (IPEndPoint)Server(host).LocalEndPoints[0];
 
             await using Connection first = await SynackClient.ConnectAsync(endPoint);
