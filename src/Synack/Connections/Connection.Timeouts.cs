@@ -84,17 +84,17 @@ public sealed partial class Connection
 
     private void OnReceived(int count)
     {
-        Interlocked.Add(ref _bytesReceived, count);
         Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
+        Interlocked.Add(ref _bytesReceived, count); // last, as in OnSent: a counted byte implies its activity time is recorded
     }
 
     private void OnSent(int count)
     {
-        Interlocked.Add(ref _bytesSent, count);
         Interlocked.Exchange(ref _sendPendingSince, 0); // progress: the send timeout measures one stalled send, not a stream
         long now = _time.GetTimestamp();
         Interlocked.Exchange(ref _lastActivity, now);
         Interlocked.Exchange(ref _lastSend, now);
+        Interlocked.Add(ref _bytesSent, count); // last: whoever sees the bytes counted also sees the send's time
     }
 
     /// <summary>

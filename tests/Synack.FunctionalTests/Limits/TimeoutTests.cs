@@ -250,6 +250,10 @@ public sealed class TimeoutTests
                 h.Time.Advance(TimeSpan.FromSeconds(3));
                 await client.SendAsync("x\n"u8.ToArray());
                 Assert.Equal("x\n"u8.ToArray(), await client.ReadExactlyAsync(2));
+
+                // The echo can reach us before the server's send pump records the send's (fake) time; advancing the
+                // clock before that would make the watchdog see 5 s of silence and send a heartbeat (seen once in CI).
+                await Loopback.Until(() => server.BytesSent == 2 * (i + 1));
             }
 
             // Then silence: one heartbeat per interval.
