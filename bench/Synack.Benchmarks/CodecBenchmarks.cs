@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Synack.Framing;
+using Synack.Testing.Framing;
 
 namespace Synack.Benchmarks;
 
@@ -41,15 +42,9 @@ public class CodecBenchmarks
             _ => Pair(new LineCodec()),
         };
         _payload = Encoding.ASCII.GetBytes(new string('a', PayloadSize));
-        var wire = new ArrayBufferWriter<byte>();
-        for (int i = 0; i < Frames; i++)
-        {
-            _encoder.Encode(_payload, wire);
-        }
-
-        byte[] bytes = wire.WrittenSpan.ToArray();
+        byte[] bytes = Segments.Encode(_encoder, Enumerable.Repeat((ReadOnlyMemory<byte>)_payload, Frames));
         _contiguous = new ReadOnlySequence<byte>(bytes);
-        _segmented = Segmented(bytes, 4096);
+        _segmented = Segments.Sequence(Segments.Cut(bytes, Enumerable.Repeat(4096, bytes.Length / 4096))); // 4 KiB, as from a socket
     }
 
     [Benchmark(OperationsPerInvoke = Frames)]
@@ -84,30 +79,4 @@ public class CodecBenchmarks
 
     private static (IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>) Pair<T>(T codec)
         where T : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>> => (codec, codec);
-
-    private static ReadOnlySequence<byte> Segmented(byte[] bytes, int size)
-    {
-        Segment? first = null, last = null;
-        for (int at = 0; at < bytes.Length; at += size)
-        {
-            var segment = new Segment(bytes.AsMemory(at, Math.Min(size, bytes.Length - at)), last);
-            first ??= segment;
-            last = segment;
-        }
-
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, Segment? previous)
-        {
-            Memory = memory;
-            if (previous is not null)
-            {
-                RunningIndex = previous.RunningIndex + previous.Memory.Length;
-                previous.Next = this;
-            }
-        }
-    }
 }
