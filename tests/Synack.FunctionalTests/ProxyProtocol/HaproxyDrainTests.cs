@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Synack.Client;
@@ -45,7 +44,7 @@ public sealed class HaproxyDrainTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public async Task RestartingOneOfTwoServersBehindHaproxyLosesNoAcknowledgedMessageAndEachServerSeesTheTrueClient()
     {
-        string? haproxy = new[] { "/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy" }.FirstOrDefault(File.Exists);
+        string? haproxy = Haproxy.Find();
         if (haproxy is null)
         {
             Loopback.SkipUnlessCi("haproxy");
@@ -56,8 +55,10 @@ public sealed class HaproxyDrainTests(Xunit.Abstractions.ITestOutputHelper outpu
         var a = new Backend("a", portA);
         var b = new Backend("b", portB);
         var generations = new List<Backend> { a, b };
-        string config = Path.Combine(Path.GetTempPath(), $"synack-haproxy-drain-{Guid.NewGuid():N}.cfg");
-        await File.WriteAllTextAsync(config, $"""
+        Haproxy proxy;
+        try
+        {
+            proxy = await Haproxy.StartAsync(haproxy, $"""
             defaults
               mode tcp
               timeout connect 2s
@@ -73,16 +74,10 @@ public sealed class HaproxyDrainTests(Xunit.Abstractions.ITestOutputHelper outpu
               server a 127.0.0.1:{portA} send-proxy-v2 check inter 100ms fall 1 rise 1
               server b 127.0.0.1:{portB} send-proxy-v2 check inter 100ms fall 1 rise 1
 
-            """);
-        using Process proxy = Process.Start(new ProcessStartInfo(haproxy, ["-db", "-f", config]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        try
-        {
-            await Loopback.Until(() => IsListening(front) || proxy.HasExited);
-            Assert.False(proxy.HasExited, "haproxy exited at start-up");
+            """, front);
         }
         catch
         {
-            proxy.Kill();
             await Task.WhenAll(generations.Select(g => g.Server.StopAsync(TimeSpan.Zero)));
             throw;
         }
@@ -169,9 +164,7 @@ public sealed class HaproxyDrainTests(Xunit.Abstractions.ITestOutputHelper outpu
         }
         finally
         {
-            proxy.Kill(); // the HAProxy this test started, by its handle
-            await proxy.WaitForExitAsync().WaitAsync(Loopback.Patience);
-            File.Delete(config);
+            await proxy.DisposeAsync();
             await Task.WhenAll(generations.Select(g => g.Server.StopAsync(TimeSpan.Zero)));
         }
 
@@ -181,19 +174,5 @@ public sealed class HaproxyDrainTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.All(acknowledged, pair => Assert.Contains((pair.Key, pair.Value), processed)); // no acknowledged message lost
         Assert.Equal(processed.Count, processed.Select(p => p.id).Distinct().Count());        // and none processed twice
         Assert.True(restarted!.Processed.Count >= 20, "the restarted server did not get its share of new connections");
-    }
-
-    private static bool IsListening(int port)
-    {
-        try
-        {
-            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-            probe.Connect(new IPEndPoint(IPAddress.Loopback, port));
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
     }
 }
