@@ -36,8 +36,7 @@ public static class SynackClient
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new SynackException(ErrorKind.TimedOut, "connect", $"no connection within {options.ConnectTimeout.TotalSeconds:0.###} s",
-                null, target, SocketError.TimedOut);
+            throw ConnectTimedOut(options, target);
         }
     }
 
@@ -76,8 +75,7 @@ public static class SynackClient
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             socket.Dispose();
-            throw new SynackException(ErrorKind.TimedOut, "connect", $"no connection within {options.ConnectTimeout.TotalSeconds:0.###} s",
-                null, endPoint, SocketError.TimedOut);
+            throw ConnectTimedOut(options, endPoint);
         }
         catch
         {
@@ -87,6 +85,10 @@ public static class SynackClient
 
         return await StartAsync(socket, options).ConfigureAwait(false);
     }
+
+    /// <summary>The error for a connect that did not finish within <see cref="ConnectOptions.ConnectTimeout"/>.</summary>
+    private static SynackException ConnectTimedOut(ConnectOptions options, EndPoint target) =>
+        new(ErrorKind.TimedOut, "connect", $"no connection within {options.ConnectTimeout.TotalSeconds:0.###} s", null, target, SocketError.TimedOut);
 
     /// <summary>Wraps a connected socket: the TLS handshake first when configured, then the pumps.</summary>
     private static async Task<Connection> StartAsync(Socket socket, ConnectOptions options)
