@@ -1,5 +1,5 @@
 // The echo servers measured side by side with ../shared/refbench's C echo_epoll by bench/run.sh:
-//   synack  PORT   Synack's SynackServer with ConnectionHandlers.Echo
+//   synack  PORT   Synack's SynackServer with InlineHandlers.Echo (SYNACK_HANDLER=async: the async ConnectionHandlers.Echo)
 //   plain   PORT   a plain .NET Socket async echo loop (what most hand-written .NET servers look like)
 //   kestrel PORT   Kestrel with a ConnectionHandler (ASP.NET Core's raw-TCP path)
 //   epoll   PORT   a managed loop driving Linux epoll directly through P/Invoke (EpollEcho.cs; mirrors echo_epoll.c)
@@ -40,7 +40,9 @@ switch (args[0])
         // with the runtime's DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, as Kestrel recommends).
         var options = new ServerOptions().Listen(endPoint);
         options.Connection.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable("SYNACK_INLINE") == "1";
-        await using (var server = SynackServer.Start(options, ConnectionHandlers.Echo))
+        await using (var server = Environment.GetEnvironmentVariable("SYNACK_HANDLER") == "async"
+            ? SynackServer.Start(options, ConnectionHandlers.Echo)
+            : SynackServer.Start(options, InlineHandlers.Echo))
         {
             Console.WriteLine("READY");
             await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { });

@@ -62,7 +62,10 @@ internal static class BenchCommand
         {
             var options = new ServerOptions().Listen(IPAddress.Loopback, 0);
             options.Transport = settings.Transport ?? options.Transport;
-            server = SynackServer.Start(options, new EchoService().Create(settings.Framing));
+            var echo = new EchoService();
+            server = echo.CreateInline(settings.Framing) is { } inline
+                ? SynackServer.Start(options, inline)
+                : SynackServer.Start(options, echo.Create(settings.Framing));
             target = new HostPort("127.0.0.1", ((IPEndPoint)server.LocalEndPoints[0]).Port);
         }
 

@@ -61,8 +61,12 @@ internal static class ServeCommand
         }
 
         var log = new ServeLog(console.Error, verbose, TimeProvider.System);
-        ConnectionHandler handler = Logged(service.Create(framing ?? FramingMode.Raw), log);
-        var server = SynackServer.Start(options, handler);
+        // -v logs every accept and close from inside the handler, which takes the async handler; otherwise a service with
+        // an inline handler runs it (the fast path on the epoll transport).
+        IInlineHandler? inline = log.Verbose ? null : service.CreateInline(framing ?? FramingMode.Raw);
+        var server = inline is not null
+            ? SynackServer.Start(options, inline)
+            : SynackServer.Start(options, Logged(service.Create(framing ?? FramingMode.Raw), log));
         server.HandlerFaulted += (connection, error) => log.Info($"{connection} handler failed: {error.GetType().Name}: {error.Message}");
         foreach (EndPoint endPoint in server.LocalEndPoints)
         {

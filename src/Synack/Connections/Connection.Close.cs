@@ -8,6 +8,9 @@ public sealed partial class Connection
     private int _outputCompleted;
     private Task? _completeOutput;
 
+    /// <summary>True once <see cref="CompleteOutput"/> (or a close) was called: nothing more may be sent.</summary>
+    internal bool IsOutputCompleted => Volatile.Read(ref _outputCompleted) != 0;
+
     /// <summary>
     /// Half-close: after the bytes already queued, sends FIN (shutdown(SHUT_WR)). The peer reads end-of-stream; this side
     /// keeps receiving until the peer's FIN. Returns at once; idempotent. A send in progress on another task finishes first;
@@ -20,7 +23,7 @@ public sealed partial class Connection
     {
         if (Interlocked.Exchange(ref _outputCompleted, 1) == 0)
         {
-            _completeOutput = CompleteOutputCoreAsync();
+            _completeOutput = IsInline ? CompleteOutputInline() : CompleteOutputCoreAsync();
         }
 
         return Volatile.Read(ref _completeOutput) ?? _sendPump;
@@ -31,7 +34,7 @@ public sealed partial class Connection
         await _sendLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            await _output.Writer.CompleteAsync().ConfigureAwait(false);
+            await _output!.Writer.CompleteAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -84,6 +87,25 @@ public sealed partial class Connection
     /// </summary>
     public void Abort() => AbortCore(CloseReason.LocalAbort);
 
+    /// <summary>
+    /// The peer sent a malformed or oversize message (<see cref="Errors.ErrorKind.ProtocolError"/>,
+    /// <see cref="Errors.ErrorKind.LimitExceeded"/>): abort (RST) with the matching close reason, since nothing more it
+    /// sends can be trusted. Other kinds are not bad input and change nothing.
+    /// </summary>
+    internal void AbortOnBadInput(Errors.ErrorKind kind)
+    {
+        CloseReason reason = kind switch
+        {
+            Errors.ErrorKind.ProtocolError => CloseReason.ProtocolError,
+            Errors.ErrorKind.LimitExceeded => CloseReason.LimitExceeded,
+            _ => CloseReason.None,
+        };
+        if (reason != CloseReason.None)
+        {
+            AbortCore(reason);
+        }
+    }
+
     /// <summary>Aborts, recording <paramref name="reason"/> unless a reason was already recorded.</summary>
     internal void AbortCore(CloseReason reason)
     {
@@ -99,8 +121,16 @@ public sealed partial class Connection
         _epoll?.Unregister();
         _socket.Close(0);
         _epoll?.Close();
-        _input.Writer.CancelPendingFlush();
-        _output.Reader.CancelPendingRead();
+        if (IsInline)
+        {
+            AbortInline();
+        }
+        else
+        {
+            _input!.Writer.CancelPendingFlush();
+            _output!.Reader.CancelPendingRead();
+        }
+
         ReleaseSocket();
     }
 

@@ -42,9 +42,13 @@ public sealed partial class Connection
     internal void RequestStop()
     {
         _stopRequested.Cancel();
-        if (IsIdle)
+        if (IsInline)
         {
-            _input.Reader.CancelPendingRead();
+            RequestStopInline();
+        }
+        else if (IsIdle)
+        {
+            _input!.Reader.CancelPendingRead();
         }
     }
 
@@ -53,14 +57,20 @@ public sealed partial class Connection
     {
         if (Interlocked.Exchange(ref _discardInput, 1) == 0)
         {
-            _input.Writer.CancelPendingFlush();
+            if (IsInline)
+            {
+                DiscardInputInline();
+                return;
+            }
+
+            _input!.Writer.CancelPendingFlush();
             _input.Reader.CancelPendingRead();
         }
     }
 
     private async Task ReceivePumpAsync()
     {
-        PipeWriter writer = _input.Writer;
+        PipeWriter writer = _input!.Writer;
         try
         {
             while (Volatile.Read(ref _discardInput) == 0)
@@ -121,7 +131,7 @@ public sealed partial class Connection
                 // Reset or timed out: the connection is dead both ways. Stop the send pump too, so the socket is released
                 // and Closed completes even if the application never calls Close.
                 Volatile.Write(ref _fatalError, e);
-                _output.Reader.CancelPendingRead();
+                _output!.Reader.CancelPendingRead();
             }
 
             return;

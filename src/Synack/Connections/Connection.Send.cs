@@ -11,6 +11,9 @@ namespace Synack.Connections;
 public sealed partial class Connection
 {
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+
+    /// <summary>Serializes whole sends (and output completion); an inline handler over pipes holds it while it writes and flushes.</summary>
+    internal SemaphoreSlim SendLock => _sendLock;
     private int _finSent;
     private ISender _sender = null!; // set in Start: the runtime's socket engine, or the epoll transport's
     private List<ArraySegment<byte>>? _gather;
@@ -42,8 +45,9 @@ public sealed partial class Connection
                 throw WriteAfterCloseError();
             }
 
-            write(_output.Writer, state);
-            FlushResult result = await _output.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            PipeWriter output = _output?.Writer ?? throw InlineOnly("Sending with SendAsync or a FrameWriter");
+            write(output, state);
+            FlushResult result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (result.IsCompleted || result.IsCanceled)
             {
                 throw WriteAfterCloseError();
@@ -139,7 +143,7 @@ public sealed partial class Connection
 
     private async Task SendPumpAsync()
     {
-        PipeReader reader = _output.Reader;
+        PipeReader reader = _output!.Reader;
         Exception? error = null;
         try
         {

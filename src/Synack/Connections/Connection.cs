@@ -32,8 +32,8 @@ public sealed partial class Connection : IAsyncDisposable
     private static long s_nextId;
 
     private readonly Socket _socket;
-    private readonly Pipe _input;
-    private readonly Pipe _output;
+    private readonly Pipe? _input;  // null for an inline handler on the epoll transport (Connection.Inline.cs)
+    private readonly Pipe? _output;
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource<CloseReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closedToken = new();
@@ -46,7 +46,8 @@ public sealed partial class Connection : IAsyncDisposable
     private Task _receivePump = Task.CompletedTask;
     private Task _sendPump = Task.CompletedTask;
 
-    internal Connection(Socket socket, ConnectionOptions options, TimeProvider? timeProvider = null, bool isServer = false, Transport.Epoll.EpollLoop? epoll = null)
+    internal Connection(Socket socket, ConnectionOptions options, TimeProvider? timeProvider = null, bool isServer = false,
+        Transport.Epoll.EpollLoop? epoll = null, Server.IInlineHandler? inlineHandler = null)
     {
         IsServer = isServer;
         _socket = socket;
@@ -55,6 +56,16 @@ public sealed partial class Connection : IAsyncDisposable
         Id = Interlocked.Increment(ref s_nextId);
         LocalEndPoint = socket.LocalEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         RemoteEndPoint = socket.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+
+        if (epoll is not null && inlineHandler is not null)
+        {
+            // The inline fast path: no pipes; the socket is registered with the loop at Start.
+            _socket.Blocking = false;
+            _inlineHandler = inlineHandler;
+            _inlineLoop = epoll;
+            _inlineGate = new Lock();
+            return;
+        }
 
         PipeScheduler scheduler = options.UnsafePreferInlineScheduling || epoll is not null ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
         _input = new Pipe(new PipeOptions(
@@ -97,14 +108,16 @@ public sealed partial class Connection : IAsyncDisposable
     /// Bytes received from the peer. Completes normally at the peer's FIN (clean end-of-stream) and with a
     /// <see cref="Errors.SynackException"/> on reset, abort or local close. One reader at a time.
     /// </summary>
-    public PipeReader Input => _input.Reader;
+    /// <exception cref="InvalidOperationException">The connection is served by an <see cref="Server.IInlineHandler"/>.</exception>
+    public PipeReader Input => _input?.Reader ?? throw InlineOnly(nameof(Input));
 
     /// <summary>
     /// Bytes to send to the peer. Completing it half-closes the connection (FIN after the queued bytes). Flushes wait while
     /// more than <see cref="ConnectionOptions.MaxPendingSendBytes"/> are queued. One writer at a time; use
     /// <see cref="SendAsync"/> or a <see cref="Framing.FrameWriter{T}"/> to send from several tasks.
     /// </summary>
-    public PipeWriter Output => _output.Writer;
+    /// <exception cref="InvalidOperationException">The connection is served by an <see cref="Server.IInlineHandler"/>.</exception>
+    public PipeWriter Output => _output?.Writer ?? throw InlineOnly(nameof(Output));
 
     /// <summary>Why the connection ended, or <see cref="CloseReason.None"/> while nothing has ended it.</summary>
     public CloseReason CloseReason => (CloseReason)Volatile.Read(ref _closeReason);
@@ -137,6 +150,12 @@ public sealed partial class Connection : IAsyncDisposable
         _startedAt = _time.GetTimestamp();
         _started = true;
         Diagnostics.SynackMetrics.ConnectionOpened(_metricTags);
+        if (_inlineLoop is not null)
+        {
+            StartInline();
+            return;
+        }
+
         _sender ??= new SocketSender();
         _receivePump = ReceivePumpAsync();
         _sendPump = SendPumpAsync();
@@ -175,6 +194,15 @@ public sealed partial class Connection : IAsyncDisposable
     {
         // Both directions are finished (or the socket was aborted): nothing unread remains, so close() sends no RST.
         StopWatchdog();
+        if (_inlineGate is not null)
+        {
+            lock (_inlineGate)
+            {
+                DropUnconsumed();
+                DropQueuedOutput();
+            }
+        }
+
         _tls?.Dispose();
         _epoll?.Unregister();
         _socket.Dispose();

@@ -187,17 +187,7 @@ public sealed class FrameReader<T>
             return error;
         }
 
-        CloseReason reason = error.Kind switch
-        {
-            ErrorKind.ProtocolError => CloseReason.ProtocolError,
-            ErrorKind.LimitExceeded => CloseReason.LimitExceeded,
-            _ => CloseReason.None,
-        };
-        if (reason != CloseReason.None)
-        {
-            _owner.AbortCore(reason);
-        }
-
+        _owner.AbortOnBadInput(error.Kind);
         return new SynackException(error.Kind, "read", error.Detail, _owner.LocalEndPoint, _owner.RemoteEndPoint, error.SocketError, error);
     }
 }

@@ -28,6 +28,7 @@ public sealed class SynackServer : IAsyncDisposable
 {
     private readonly ServerOptions _options;
     private readonly ConnectionHandler _handler;
+    private readonly IInlineHandler? _inlineHandler;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<long, (Connection Connection, Task Task)> _connections = new();
@@ -54,6 +55,17 @@ public sealed class SynackServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Creates a server for an <see cref="IInlineHandler"/>: on the epoll transport it runs on the loop threads with no
+    /// pipes (the fast path); on the sockets transport, with TLS, a PROXY header or a heartbeat, over the connection's
+    /// pipes. Call <see cref="Start()"/> to listen.
+    /// </summary>
+    public SynackServer(ServerOptions options, IInlineHandler handler, TimeProvider? timeProvider = null)
+        : this(options, InlineHandlerAdapter.OverPipes(handler ?? throw new ArgumentNullException(nameof(handler))), timeProvider)
+    {
+        _inlineHandler = handler;
+    }
+
     /// <summary>Raised when a handler throws something other than a <see cref="Errors.SynackException"/> (a bug in the handler).</summary>
     public event Action<Connection, Exception>? HandlerFaulted;
 
@@ -71,6 +83,14 @@ public sealed class SynackServer : IAsyncDisposable
 
     /// <summary>Creates and starts a server in one call.</summary>
     public static SynackServer Start(ServerOptions options, ConnectionHandler handler, TimeProvider? timeProvider = null)
+    {
+        var server = new SynackServer(options, handler, timeProvider);
+        server.Start();
+        return server;
+    }
+
+    /// <summary>Creates and starts a server for an <see cref="IInlineHandler"/> in one call.</summary>
+    public static SynackServer Start(ServerOptions options, IInlineHandler handler, TimeProvider? timeProvider = null)
     {
         var server = new SynackServer(options, handler, timeProvider);
         server.Start();
@@ -189,7 +209,9 @@ public sealed class SynackServer : IAsyncDisposable
         Connection? connection = null;
         try
         {
-            connection = new Connection(socket, _options.Connection, _time, isServer: true, UseEpoll() ? Transport.Epoll.EpollLoop.Next() : null);
+            bool epoll = UseEpoll();
+            connection = new Connection(socket, _options.Connection, _time, isServer: true, epoll ? Transport.Epoll.EpollLoop.Next() : null,
+                epoll && _options.Connection.Heartbeat is null ? _inlineHandler : null);
             if (_options.Tls is null && _options.ProxyProtocol is null)
             {
                 connection.Start();
@@ -330,7 +352,7 @@ public sealed class SynackServer : IAsyncDisposable
         {
             if (await PrepareAsync(connection).ConfigureAwait(false))
             {
-                await _handler(connection).ConfigureAwait(false);
+                await (connection.IsInline ? connection.InlineHandlerCompletion : _handler(connection)).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is Errors.SynackException or OperationCanceledException)

@@ -51,6 +51,31 @@ internal static class Loopback
         return all.ToArray();
     }
 
+    /// <summary>
+    /// <paramref name="clients"/> raw clients each stream <paramref name="size"/> random bytes to an echo server in 64 KiB
+    /// sends, half-close, and check that exactly their bytes came back, in order.
+    /// </summary>
+    public static Task StreamThroughEchoAsync(IPEndPoint endPoint, int clients, int size)
+    {
+        async Task OneClientAsync(int seed)
+        {
+            byte[] data = new byte[size];
+            new Random(seed).NextBytes(data);
+            using Socket socket = await ConnectRawAsync(endPoint);
+            Task<byte[]> echoed = socket.ReadToEndAsync();
+            for (int offset = 0; offset < size; offset += 64 * 1024)
+            {
+                await socket.SendAsync(data.AsMemory(offset, Math.Min(64 * 1024, size - offset)));
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+            byte[] back = await echoed;
+            Assert.True(data.AsSpan().SequenceEqual(back), $"client {seed}: the echo differs");
+        }
+
+        return Task.WhenAll(Enumerable.Range(0, clients).Select(OneClientAsync)).Within();
+    }
+
     /// <summary>Reads exactly <paramref name="count"/> bytes or fails.</summary>
     public static async Task<byte[]> ReadExactlyAsync(this Socket socket, int count)
     {

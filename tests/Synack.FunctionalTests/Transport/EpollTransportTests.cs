@@ -51,25 +51,7 @@ public sealed class EpollTransportTests
         // 16 clients x 4 MiB: far more than the kernel buffers hold, so sends hit EAGAIN and wait for output edges,
         // and the read cap pauses input (backpressure) on the server side.
         await using var server = StartEpoll(ConnectionHandlers.Echo);
-        const int Clients = 16, Size = 4 << 20;
-
-        async Task OneClientAsync(int seed)
-        {
-            byte[] data = new byte[Size];
-            new Random(seed).NextBytes(data);
-            using Socket socket = await Loopback.ConnectRawAsync(server.EndPoint());
-            Task<byte[]> echoed = socket.ReadToEndAsync();
-            for (int offset = 0; offset < Size; offset += 64 * 1024)
-            {
-                await socket.SendAsync(data.AsMemory(offset, 64 * 1024));
-            }
-
-            socket.Shutdown(SocketShutdown.Send);
-            byte[] back = await echoed;
-            Assert.True(data.AsSpan().SequenceEqual(back), $"client {seed}: the echo differs");
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, Clients).Select(OneClientAsync)).Within();
+        await Loopback.StreamThroughEchoAsync(server.EndPoint(), clients: 16, size: 4 << 20);
     }
 
     [Fact]

@@ -11,4 +11,6 @@ internal sealed class DiscardService : IService
     public string Summary => "RFC 863: reads and drops everything";
 
     public ConnectionHandler Create(FramingMode framing) => ConnectionHandlers.Discard;
+
+    public IInlineHandler? CreateInline(FramingMode framing) => InlineHandlers.Discard;
 }

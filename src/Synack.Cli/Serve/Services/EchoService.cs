@@ -25,4 +25,6 @@ internal sealed class EchoService : IService
             }
         }
         : ConnectionHandlers.Echo;
+
+    public IInlineHandler? CreateInline(FramingMode framing) => framing == FramingMode.Raw ? InlineHandlers.Echo : null;
 }

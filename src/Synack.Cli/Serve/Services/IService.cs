@@ -17,4 +17,7 @@ internal interface IService
 
     /// <summary>The per-connection handler.</summary>
     ConnectionHandler Create(FramingMode framing);
+
+    /// <summary>The same service as an inline handler (the epoll transport's fast path), when it has one.</summary>
+    IInlineHandler? CreateInline(FramingMode framing) => null;
 }

@@ -50,11 +50,17 @@ internal sealed unsafe class EpollLoop
         return loops[(int)((uint)Interlocked.Increment(ref s_next) % (uint)loops.Length)];
     }
 
-    /// <summary>Watches a non-blocking socket for input and output edges until <see cref="Unregister"/>.</summary>
-    public EpollRegistration Register(Socket socket)
+    /// <summary>Watches a non-blocking socket for input and output edges, waking its readiness signals, until <see cref="Unregister"/>.</summary>
+    public EpollRegistration Register(Socket socket) => Add(new EpollRegistration(this, socket, listener: null));
+
+    /// <summary>
+    /// Starts watching a registration made for this loop. Its owner can store the registration before this call, so that
+    /// an edge delivered at once already finds it in place. epoll_ctl(ADD) reports readiness that predates it: bytes that
+    /// arrived earlier are not missed.
+    /// </summary>
+    public EpollRegistration Add(EpollRegistration registration)
     {
-        int fd = (int)socket.SafeHandle.DangerousGetHandle();
-        var registration = new EpollRegistration(this, fd);
+        int fd = registration.Fd;
         lock (_gate)
         {
             if (fd >= _byFd.Length)
@@ -131,12 +137,30 @@ internal sealed unsafe class EpollLoop
                     registration.InputEnding = true; // before the signal: the woken pump must see it
                 }
 
-                if ((mask & (EpollNative.In | EpollNative.RdHup | EpollNative.Hup | EpollNative.Err)) != 0)
+                bool readable = (mask & (EpollNative.In | EpollNative.RdHup | EpollNative.Hup | EpollNative.Err)) != 0;
+                bool writable = (mask & (EpollNative.Out | EpollNative.Hup | EpollNative.Err)) != 0;
+                if (registration.Listener is { } listener)
+                {
+                    // Output first: a drained send lets the listener read again, and a read may queue more output.
+                    if (writable)
+                    {
+                        listener.OnWritable();
+                    }
+
+                    if (readable)
+                    {
+                        listener.OnReadable();
+                    }
+
+                    continue;
+                }
+
+                if (readable)
                 {
                     registration.Readable.Signal();
                 }
 
-                if ((mask & (EpollNative.Out | EpollNative.Hup | EpollNative.Err)) != 0)
+                if (writable)
                 {
                     registration.Writable.Signal();
                 }
@@ -145,14 +169,27 @@ internal sealed unsafe class EpollLoop
     }
 }
 
-/// <summary>One socket's place in an <see cref="EpollLoop"/>: its descriptor and the two readiness signals.</summary>
-internal sealed class EpollRegistration(EpollLoop loop, int fd)
+/// <summary>
+/// One socket's place in an <see cref="EpollLoop"/>: its descriptor, and either a listener that takes the edges on the
+/// loop thread or the two readiness signals that wake the pumps.
+/// </summary>
+/// <param name="loop">The loop that will watch the socket (<see cref="EpollLoop.Add"/>).</param>
+/// <param name="socket">A non-blocking socket.</param>
+/// <param name="listener">Takes the edges on the loop thread; <c>null</c> to wake <see cref="Readable"/> and <see cref="Writable"/>.</param>
+internal sealed class EpollRegistration(EpollLoop loop, Socket socket, IEpollListener? listener)
 {
-    public int Fd { get; } = fd;
+    // Created up front (never lazily: the pump and the loop thread must see the same instance), and only without a listener.
+    private readonly ReadinessSignal? _readable = listener is null ? new() : null;
+    private readonly ReadinessSignal? _writable = listener is null ? new() : null;
 
-    public ReadinessSignal Readable { get; } = new();
+    public int Fd { get; } = (int)socket.SafeHandle.DangerousGetHandle();
 
-    public ReadinessSignal Writable { get; } = new();
+    /// <summary>Takes the edges directly, when set (the inline-handler path); the signals are then never used.</summary>
+    public IEpollListener? Listener { get; } = listener;
+
+    public ReadinessSignal Readable => _readable ?? throw new InvalidOperationException("edges go to the listener");
+
+    public ReadinessSignal Writable => _writable ?? throw new InvalidOperationException("edges go to the listener");
 
     /// <summary>
     /// Set once the loop has seen the peer's FIN (RDHUP), a hang-up or an error. A short read then does not mean the input
@@ -210,7 +247,17 @@ internal sealed class EpollRegistration(EpollLoop loop, int fd)
     /// <summary>After the socket is closed: wakes both pumps so that their next syscall reports the close.</summary>
     public void Close()
     {
-        Readable.Close();
-        Writable.Close();
+        _readable?.Close();
+        _writable?.Close();
     }
+}
+
+/// <summary>Receives one socket's edges on its epoll loop's thread (see <see cref="EpollLoop.Add"/>).</summary>
+internal interface IEpollListener
+{
+    /// <summary>Input, the peer's FIN, a hang-up or an error is pending: read until EAGAIN (edges do not repeat).</summary>
+    void OnReadable();
+
+    /// <summary>Send-buffer space freed (only while watched: <see cref="EpollRegistration.WatchOutput"/>), a hang-up or an error.</summary>
+    void OnWritable();
 }

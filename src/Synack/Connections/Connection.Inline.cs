@@ -1,0 +1,588 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Synack.Errors;
+using Synack.Server;
+using Synack.Transport.Epoll;
+
+namespace Synack.Connections;
+
+/// <summary>
+/// The inline-handler fast path on the epoll transport (see <see cref="IInlineHandler"/>): the loop thread reads into its
+/// own buffer, calls the handler, and sends the reply with one send(). No pipe, no task, no per-message buffer.
+/// </summary>
+/// <remarks>
+/// <code>
+///  input:   Serving ──recv()==0──► handler.OnEndOfStream ──► Ended (the server then closes: FIN after pending output)
+///              │ CloseAsync, handler finished or failed, drain at a message boundary
+///              ▼
+///           Discarding (bytes read and dropped until the peer's FIN, so close() never sends RST)
+///  output:  Idle ──send() short──► Blocked (rest queued, EPOLLOUT watched, input not read) ──drained──► Idle
+///             └── CompleteOutput ──after the queued bytes──► shutdown(SHUT_WR) = FIN
+/// </code>
+/// Every step runs under one per-connection lock: the loop thread's edges, and close verbs, drain and timeouts from any
+/// other thread. Close verbs called by the handler itself (same thread, lock held) take effect when it returns.
+/// </remarks>
+public sealed partial class Connection : IEpollListener
+{
+    private readonly IInlineHandler? _inlineHandler;
+    private readonly EpollLoop? _inlineLoop;
+    private readonly Lock? _inlineGate;
+    private TaskCompletionSource? _inlineHandlerDone;
+    private TaskCompletionSource? _inlineInputDone;
+    private TaskCompletionSource? _inlineOutputDone;
+    private byte[]? _unconsumed;
+    private int _unconsumedLength;
+    private byte[]? _queuedOutput;
+    private int _queuedStart;
+    private int _queuedEnd;
+    private bool _inlineDiscarding;
+    private bool _inlineInputEnded;
+    private bool _inlineFinPending;
+    private bool _inlineReadDeferred;
+    private bool _inlineServing;
+    private bool _inlineInHandler;
+
+    /// <summary>True when an <see cref="IInlineHandler"/> is served on the epoll loop (no pipes).</summary>
+    internal bool IsInline => _inlineHandler is not null;
+
+    /// <summary>Completes when the inline handler is done with the connection (end of stream, close, drain or failure).</summary>
+    internal Task InlineHandlerCompletion => _inlineHandlerDone?.Task ?? Task.CompletedTask;
+
+    private InvalidOperationException InlineOnly(string what) =>
+        new($"{what} is not available on {this}: it is served by an IInlineHandler, which writes to the output it is given");
+
+    private void StartInline()
+    {
+        _inlineHandlerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inlineInputDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inlineOutputDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _receivePump = _inlineInputDone.Task;
+        _sendPump = _inlineOutputDone.Task;
+
+        // Stored before it is added: an edge delivered at once, or an abort from the handler, must find it.
+        _epoll = new EpollRegistration(_inlineLoop!, _socket, this);
+        _inlineLoop!.Add(_epoll);
+        StartWatchdog();
+        _ = FinishWhenPumpsEndAsync();
+    }
+
+    void IEpollListener.OnReadable()
+    {
+        lock (_inlineGate!)
+        {
+            ServeInput();
+        }
+    }
+
+    void IEpollListener.OnWritable()
+    {
+        lock (_inlineGate!)
+        {
+            if (_queuedOutput is null || !SendQueued())
+            {
+                return;
+            }
+
+            TrySendFin();
+            if (_inlineReadDeferred)
+            {
+                _inlineReadDeferred = false;
+                ServeInput();
+            }
+        }
+    }
+
+    /// <summary>Reads until EAGAIN (edges do not repeat), handing each batch to the handler. Under the lock.</summary>
+    private void ServeInput()
+    {
+        if (_inlineServing)
+        {
+            return; // re-entered by a close verb the handler called: the outer call carries on
+        }
+
+        _inlineServing = true;
+        try
+        {
+            ServeInputCore();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Aborted meanwhile (the socket is closed): the abort completed everything.
+        }
+        finally
+        {
+            _inlineServing = false;
+        }
+    }
+
+    private void ServeInputCore()
+    {
+        InlineBuffers buffers = InlineBuffers.Current;
+        while (!_inlineInputEnded && Volatile.Read(ref _aborted) == 0)
+        {
+            if (_queuedOutput is not null && !_inlineDiscarding)
+            {
+                // Backpressure: the peer is not reading our replies. Leave its input in the kernel (TCP flow control slows
+                // it) and read on once the queued reply is sent.
+                _inlineReadDeferred = true;
+                return;
+            }
+
+            byte[] buffer = buffers.Read;
+            int offset = 0;
+            if (_unconsumedLength > 0 && !_inlineDiscarding)
+            {
+                buffer = UnconsumedWithSpace();
+                offset = _unconsumedLength;
+            }
+
+            int space = buffer.Length - offset;
+            int received = _socket.Receive(buffer.AsSpan(offset), SocketFlags.None, out SocketError error);
+            if (error != SocketError.Success)
+            {
+                if (error != SocketError.WouldBlock)
+                {
+                    FailInline(new SocketException((int)error));
+                }
+
+                return;
+            }
+
+            if (received == 0)
+            {
+                OnInputEnded(buffers.Output);
+                return;
+            }
+
+            if (!_inlineDiscarding)
+            {
+                OnReceived(received);
+                Handle(buffer, offset + received, buffers.Output);
+            }
+
+            // A read that did not fill the buffer emptied the socket, unless the peer's FIN or an error is pending (recv
+            // reports those only when called again): wait for the next edge.
+            if (received < space && !_epoll!.InputEnding)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Calls the handler with <paramref name="length"/> bytes of <paramref name="buffer"/>, keeps what it left, sends its reply.</summary>
+    private void Handle(byte[] buffer, int length, InlineOutput output)
+    {
+        long consumed;
+        bool outputClosed = _inlineFinPending; // CompleteOutput was called by an earlier call: this one's writes are dropped
+        _inlineInHandler = true;
+        try
+        {
+            consumed = _inlineHandler!.OnReceived(this, new ReadOnlySequence<byte>(buffer, 0, length), output);
+            if ((ulong)consumed > (ulong)length)
+            {
+                throw new InvalidOperationException($"{_inlineHandler.GetType().Name}.OnReceived consumed {consumed} of the {length} byte(s) it was given");
+            }
+        }
+        catch (Exception e)
+        {
+            _inlineInHandler = false;
+            HandlerFailed(e, output);
+            return;
+        }
+        finally
+        {
+            _inlineInHandler = false;
+        }
+
+        if (Volatile.Read(ref _aborted) != 0 || outputClosed)
+        {
+            output.Reset(); // the handler aborted, or the output was completed before this call: nothing more goes out
+        }
+
+        if (Volatile.Read(ref _aborted) != 0)
+        {
+            DropUnconsumed();
+            return;
+        }
+
+        if (_inlineDiscarding)
+        {
+            DropUnconsumed(); // the handler closed the connection: what it left is dropped, its reply still goes out
+        }
+        else
+        {
+            KeepUnconsumed(buffer, (int)consumed, length);
+            if (_unconsumedLength >= Options.MaxReadBufferSize)
+            {
+                SendOutput(output);
+                HandlerFailed(new SynackException(ErrorKind.LimitExceeded, "read",
+                    $"the handler left {_unconsumedLength} byte(s) unconsumed, the MaxReadBufferSize limit", LocalEndPoint, RemoteEndPoint), output);
+                return;
+            }
+        }
+
+        SendOutput(output);
+        TrySendFin();
+        if (_unconsumedLength == 0 && IsStopRequested)
+        {
+            EndHandler(); // the server drains: this connection is at a message boundary
+        }
+    }
+
+    /// <summary>The peer's FIN (or a reset reported as end-of-stream): the handler hears of it, then input is done.</summary>
+    private void OnInputEnded(InlineOutput output)
+    {
+        if (WasResetNotFin())
+        {
+            FailInline(new SocketException((int)SocketError.ConnectionReset));
+            return;
+        }
+
+        OnRemoteFin();
+        _inlineInputEnded = true;
+        if (!_inlineDiscarding)
+        {
+            _inlineInHandler = true;
+            try
+            {
+                _inlineHandler!.OnEndOfStream(this, new ReadOnlySequence<byte>(_unconsumed ?? [], 0, _unconsumedLength), output);
+            }
+            catch (Exception e)
+            {
+                _inlineInHandler = false;
+                HandlerFailed(e, output);
+                _inlineInputDone!.TrySetResult();
+                return;
+            }
+            finally
+            {
+                _inlineInHandler = false;
+            }
+
+            if (Volatile.Read(ref _aborted) == 0)
+            {
+                SendOutput(output);
+                TrySendFin();
+            }
+
+            output.Reset();
+            EndHandler();
+        }
+
+        _inlineInputDone!.TrySetResult();
+    }
+
+    /// <summary>
+    /// A handler threw: bad input (<see cref="ErrorKind.ProtocolError"/>, <see cref="ErrorKind.LimitExceeded"/>) aborts as
+    /// the frame helpers do; another <see cref="SynackException"/> sends what was written and ends the handler (the
+    /// server closes gracefully); anything else is a bug: the connection is aborted and the server reports it.
+    /// </summary>
+    private void HandlerFailed(Exception e, InlineOutput output)
+    {
+        if (e is SynackException error)
+        {
+            if (Volatile.Read(ref _aborted) == 0)
+            {
+                SendOutput(output);
+            }
+
+            output.Reset();
+            AbortOnBadInput(error.Kind);
+            EndHandler();
+            return;
+        }
+
+        output.Reset();
+        EndHandler(e);
+        AbortCore(CloseReason.LocalAbort);
+    }
+
+    /// <summary>The socket failed (reset, broken pipe): the connection is dead both ways; the close reason says why.</summary>
+    private void FailInline(SocketException e)
+    {
+        _ = ClassifyPumpError(e, "read");
+        _inlineInputEnded = true;
+        EndHandler();
+        DropQueuedOutput();
+        _inlineInputDone!.TrySetResult();
+        _inlineOutputDone!.TrySetResult();
+    }
+
+    /// <summary>The handler will not be called again: later input is discarded; the server closes the connection.</summary>
+    private void EndHandler(Exception? fault = null)
+    {
+        _inlineDiscarding = true;
+        DropUnconsumed();
+        if (fault is null)
+        {
+            _inlineHandlerDone?.TrySetResult();
+        }
+        else
+        {
+            _inlineHandlerDone?.TrySetException(fault);
+        }
+    }
+
+    /// <summary>
+    /// For an inline handler over pipes: a message completed (<paramref name="consumedAny"/>) restarts the frame clock,
+    /// and <paramref name="unconsumed"/> bytes left over start it, as the frame helpers do for an incomplete frame.
+    /// </summary>
+    internal void OnInlineConsumed(bool consumedAny, long unconsumed)
+    {
+        if (consumedAny && Interlocked.Read(ref _frameStartedAt) != 0)
+        {
+            Interlocked.Exchange(ref _frameStartedAt, 0);
+        }
+
+        if (unconsumed > 0)
+        {
+            OnFrameIncomplete(unconsumed);
+        }
+    }
+
+    /// <summary>Keeps the bytes after <paramref name="consumed"/> for the next call, and runs the frame clock while any are kept.</summary>
+    private void KeepUnconsumed(byte[] buffer, int consumed, int length)
+    {
+        int left = length - consumed;
+        OnInlineConsumed(consumed > 0, left);
+        if (left == 0)
+        {
+            DropUnconsumed();
+            return;
+        }
+
+        if (buffer == _unconsumed)
+        {
+            Buffer.BlockCopy(buffer, consumed, buffer, 0, left);
+        }
+        else
+        {
+            if (_unconsumed is null || _unconsumed.Length < left)
+            {
+                ReturnUnconsumed();
+                _unconsumed = ArrayPool<byte>.Shared.Rent(Math.Max(left * 2, 4096));
+            }
+
+            Buffer.BlockCopy(buffer, consumed, _unconsumed, 0, left);
+        }
+
+        _unconsumedLength = left;
+    }
+
+    /// <summary>The unconsumed buffer with room to read into: grown (doubling) when full, up to MaxReadBufferSize.</summary>
+    private byte[] UnconsumedWithSpace()
+    {
+        byte[] current = _unconsumed!;
+        if (_unconsumedLength < current.Length)
+        {
+            return current;
+        }
+
+        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(current.Length * 2, Options.MaxReadBufferSize));
+        Buffer.BlockCopy(current, 0, larger, 0, _unconsumedLength);
+        ArrayPool<byte>.Shared.Return(current);
+        _unconsumed = larger;
+        return larger;
+    }
+
+    private void DropUnconsumed()
+    {
+        _unconsumedLength = 0;
+        if (!_inlineInHandler)
+        {
+            ReturnUnconsumed(); // (while the handler runs it may be reading that buffer: Handle drops it afterwards)
+        }
+    }
+
+    private void ReturnUnconsumed()
+    {
+        if (_unconsumed is { } buffer)
+        {
+            _unconsumed = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Sends the handler's reply at once; what the kernel does not take is queued and the socket watched for output.</summary>
+    private void SendOutput(InlineOutput output)
+    {
+        if (output.IsEmpty)
+        {
+            return;
+        }
+
+        ReadOnlySpan<byte> data = output.Written;
+        if (Volatile.Read(ref _finSent) != 0 || Volatile.Read(ref _aborted) != 0)
+        {
+            output.Reset(); // written after CompleteOutput or an abort: there is no stream left to carry it
+            return;
+        }
+
+        if (_queuedOutput is null)
+        {
+            int sent = _socket.Send(data, SocketFlags.None, out SocketError error);
+            if (error == SocketError.Success)
+            {
+                OnSent(sent);
+                data = data[sent..];
+            }
+            else if (error != SocketError.WouldBlock)
+            {
+                output.Reset();
+                FailInline(new SocketException((int)error));
+                return;
+            }
+        }
+
+        if (!data.IsEmpty)
+        {
+            Queue(data);
+        }
+
+        output.Reset();
+    }
+
+    private void Queue(ReadOnlySpan<byte> data)
+    {
+        if (_queuedOutput is null)
+        {
+            _queuedOutput = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 4096));
+            _queuedStart = _queuedEnd = 0;
+        }
+        else if (_queuedOutput.Length - _queuedEnd < data.Length)
+        {
+            int pending = _queuedEnd - _queuedStart;
+            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(pending + data.Length, _queuedOutput.Length));
+            Buffer.BlockCopy(_queuedOutput, _queuedStart, larger, 0, pending);
+            ArrayPool<byte>.Shared.Return(_queuedOutput);
+            _queuedOutput = larger;
+            _queuedStart = 0;
+            _queuedEnd = pending;
+        }
+
+        data.CopyTo(_queuedOutput.AsSpan(_queuedEnd));
+        _queuedEnd += data.Length;
+        OnSendBlocked();
+        _epoll!.WatchOutput(true); // EPOLL_CTL_MOD re-checks readiness: space freed since the short send is not missed
+    }
+
+    /// <summary>Sends queued output; true once all of it is sent. Under the lock.</summary>
+    private bool SendQueued()
+    {
+        try
+        {
+            while (_queuedOutput is not null && Volatile.Read(ref _aborted) == 0)
+            {
+                int sent = _socket.Send(_queuedOutput.AsSpan(_queuedStart, _queuedEnd - _queuedStart), SocketFlags.None, out SocketError error);
+                if (error != SocketError.Success)
+                {
+                    if (error != SocketError.WouldBlock)
+                    {
+                        FailInline(new SocketException((int)error));
+                    }
+
+                    return false;
+                }
+
+                OnSent(sent);
+                _queuedStart += sent;
+                if (_queuedStart == _queuedEnd)
+                {
+                    DropQueuedOutput();
+                    _epoll!.WatchOutput(false);
+                    OnSendIdle();
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return false; // aborted meanwhile
+        }
+
+        return _queuedOutput is null;
+    }
+
+    private void DropQueuedOutput()
+    {
+        if (_queuedOutput is { } buffer)
+        {
+            _queuedOutput = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Sends FIN once asked to (<see cref="CompleteOutput"/>), nothing is queued and no handler call is writing.</summary>
+    private void TrySendFin()
+    {
+        if (!_inlineFinPending || _queuedOutput is not null || _inlineInHandler || Volatile.Read(ref _finSent) != 0)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _finSent, 1);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Reset or aborted meanwhile: the close reason already says so.
+        }
+
+        _inlineOutputDone!.TrySetResult();
+    }
+
+    /// <summary>Inline <see cref="CompleteOutputAsync"/>: FIN after whatever is queued (and after the reply being written, if called by the handler).</summary>
+    private Task CompleteOutputInline()
+    {
+        lock (_inlineGate!)
+        {
+            _inlineFinPending = true;
+            if (_inlineOutputDone is not null)
+            {
+                TrySendFin();
+            }
+        }
+
+        return _inlineOutputDone?.Task ?? Task.CompletedTask;
+    }
+
+    /// <summary>Inline <see cref="BeginDiscardInput"/>: the handler is done; read and drop input until the peer's FIN.</summary>
+    private void DiscardInputInline()
+    {
+        lock (_inlineGate!)
+        {
+            EndHandler();
+            if (_inlineInputDone is not null)
+            {
+                ServeInput();
+            }
+        }
+    }
+
+    /// <summary>Inline <see cref="RequestStop"/>: a connection at a message boundary ends its handler now, others after their message.</summary>
+    private void RequestStopInline()
+    {
+        lock (_inlineGate!)
+        {
+            if (_unconsumedLength == 0 && !_inlineInHandler)
+            {
+                EndHandler();
+            }
+        }
+    }
+
+    /// <summary>Inline part of an abort (the socket is already closed): everything completes, the buffers go back.</summary>
+    private void AbortInline()
+    {
+        lock (_inlineGate!)
+        {
+            _inlineInputEnded = true;
+            EndHandler();
+            DropQueuedOutput();
+        }
+
+        _inlineInputDone?.TrySetResult();
+        _inlineOutputDone?.TrySetResult();
+    }
+}

@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Synack.Connections;
+using Synack.Errors;
+
+namespace Synack.Server;
+
+/// <summary>
+/// Runs an <see cref="IInlineHandler"/> over a connection's pipes, where the epoll fast path does not apply (the sockets
+/// transport, TLS, PROXY, heartbeats), with the same contract: unconsumed input is offered again with more, capped by
+/// <see cref="ConnectionOptions.MaxReadBufferSize"/> and timed as an incomplete frame; one flush per batch; a drain
+/// ends the handler at a message boundary.
+/// </summary>
+internal static class InlineHandlerAdapter
+{
+    public static ConnectionHandler OverPipes(IInlineHandler handler) => connection => RunAsync(connection, handler);
+
+    private static async Task RunAsync(Connection connection, IInlineHandler handler)
+    {
+        PipeReader input = connection.Input;
+        PipeWriter output = connection.Output;
+        long unconsumed = 0;
+        while (true)
+        {
+            // At a message boundary: marked idle, so a draining server wakes the read (IsCanceled) and the handler ends.
+            if (unconsumed == 0 && !connection.TryEnterIdle())
+            {
+                return;
+            }
+
+            ReadResult read = await input.ReadAsync().ConfigureAwait(false);
+            connection.SetIdle(false);
+            if (read.IsCanceled)
+            {
+                return;
+            }
+
+            ReadOnlySequence<byte> buffer = read.Buffer;
+            FlushResult flush;
+
+            // Under the send lock, as every send is: a CompleteOutput or CloseAsync the handler calls waits for it, so the
+            // reply it has just written is flushed before the FIN.
+            await connection.SendLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                // Output completed by an earlier call (CompleteOutput): later writes are dropped, as on the epoll path.
+                bool outputClosed = connection.IsOutputCompleted;
+                long consumed = Handle(connection, handler, read, unconsumed, outputClosed ? new ArrayBufferWriter<byte>() : output);
+                unconsumed = buffer.Length - consumed;
+                input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
+                connection.OnInlineConsumed(consumed > 0, unconsumed);
+                flush = outputClosed ? default : await output.FlushAsync().ConfigureAwait(false);
+            }
+            catch (SynackException e)
+            {
+                // Bad input aborts, as the frame helpers do; otherwise what the handler wrote before it goes out.
+                input.AdvanceTo(buffer.End);
+                if (e.Kind is ErrorKind.ProtocolError or ErrorKind.LimitExceeded)
+                {
+                    connection.AbortOnBadInput(e.Kind);
+                }
+                else if (!connection.IsOutputCompleted)
+                {
+                    await output.FlushAsync().ConfigureAwait(false);
+                }
+
+                throw;
+            }
+            finally
+            {
+                connection.SendLock.Release();
+            }
+
+            if (read.IsCompleted || flush.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One handler call (and, at the end of input, OnEndOfStream); returns the bytes consumed.</summary>
+    private static long Handle(Connection connection, IInlineHandler handler, ReadResult read, long unconsumedBefore, IBufferWriter<byte> output)
+    {
+        ReadOnlySequence<byte> buffer = read.Buffer;
+        long consumed = 0;
+        if (buffer.Length > unconsumedBefore)
+        {
+            consumed = handler.OnReceived(connection, buffer, output);
+            if ((ulong)consumed > (ulong)buffer.Length)
+            {
+                throw new InvalidOperationException($"{handler.GetType().Name}.OnReceived consumed {consumed} of the {buffer.Length} byte(s) it was given");
+            }
+        }
+
+        if (read.IsCompleted)
+        {
+            handler.OnEndOfStream(connection, buffer.Slice(consumed), output);
+            return buffer.Length;
+        }
+
+        if (buffer.Length - consumed >= connection.Options.MaxReadBufferSize)
+        {
+            throw new SynackException(ErrorKind.LimitExceeded, "read",
+                $"the handler left {buffer.Length - consumed} byte(s) unconsumed, the MaxReadBufferSize limit",
+                connection.LocalEndPoint, connection.RemoteEndPoint);
+        }
+
+        return consumed;
+    }
+}
