@@ -31,7 +31,7 @@ public sealed partial class Connection
 
     private async Task CompleteOutputCoreAsync()
     {
-        await _sendLock.WaitAsync().ConfigureAwait(false);
+        await _sendLock!.WaitAsync().ConfigureAwait(false);
         try
         {
             await _output!.Writer.CompleteAsync().ConfigureAwait(false);

@@ -28,8 +28,9 @@ public sealed partial class Connection : IEpollListener
     private readonly EpollLoop? _inlineLoop;
     private readonly Lock? _inlineGate;
     private TaskCompletionSource? _inlineHandlerDone;
-    private TaskCompletionSource? _inlineInputDone;
-    private TaskCompletionSource? _inlineOutputDone;
+    private TaskCompletionSource? _inlineOutputDone; // created only for a caller of CompleteOutputAsync
+    private bool _inlineInputFinished;
+    private bool _inlineOutputFinished;
     private byte[]? _unconsumed;
     private int _unconsumedLength;
     private byte[]? _queuedOutput;
@@ -54,16 +55,38 @@ public sealed partial class Connection : IEpollListener
     private void StartInline()
     {
         _inlineHandlerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _inlineInputDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _inlineOutputDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _receivePump = _inlineInputDone.Task;
-        _sendPump = _inlineOutputDone.Task;
+        _receivePump = _closed.Task; // no pumps: the socket is released when input and output have both finished
+        _sendPump = _closed.Task;
+        StartWatchdog();
 
         // Stored before it is added: an edge delivered at once, or an abort from the handler, must find it.
         _epoll = new EpollRegistration(_inlineLoop!, _socket, this);
         _inlineLoop!.Add(_epoll);
-        StartWatchdog();
-        _ = FinishWhenPumpsEndAsync();
+    }
+
+    /// <summary>The peer's FIN was read, or the connection failed: input is finished. Under the lock.</summary>
+    private void InputFinished()
+    {
+        _inlineInputEnded = true;
+        _inlineInputFinished = true;
+        ReleaseWhenFinished();
+    }
+
+    /// <summary>The FIN was handed to the kernel, or the connection failed: output is finished. Under the lock.</summary>
+    private void OutputFinished()
+    {
+        _inlineOutputFinished = true;
+        _inlineOutputDone?.TrySetResult();
+        ReleaseWhenFinished();
+    }
+
+    /// <summary>Both directions finished: close the socket (nothing unread remains, so no RST) and complete <see cref="Closed"/>.</summary>
+    private void ReleaseWhenFinished()
+    {
+        if (_inlineInputFinished && _inlineOutputFinished)
+        {
+            ReleaseSocket(); // idempotent
+        }
     }
 
     void IEpollListener.OnReadable()
@@ -251,7 +274,7 @@ public sealed partial class Connection : IEpollListener
             {
                 _inlineInHandler = false;
                 HandlerFailed(e, output);
-                _inlineInputDone!.TrySetResult();
+                InputFinished();
                 return;
             }
             finally
@@ -269,7 +292,7 @@ public sealed partial class Connection : IEpollListener
             EndHandler();
         }
 
-        _inlineInputDone!.TrySetResult();
+        InputFinished();
     }
 
     /// <summary>
@@ -301,11 +324,11 @@ public sealed partial class Connection : IEpollListener
     private void FailInline(SocketException e)
     {
         _ = ClassifyPumpError(e, "read");
-        _inlineInputEnded = true;
         EndHandler();
         DropQueuedOutput();
-        _inlineInputDone!.TrySetResult();
-        _inlineOutputDone!.TrySetResult();
+        _inlineOutputFinished = true;
+        _inlineOutputDone?.TrySetResult();
+        InputFinished();
     }
 
     /// <summary>The handler will not be called again: later input is discarded; the server closes the connection.</summary>
@@ -529,7 +552,7 @@ public sealed partial class Connection : IEpollListener
             // Reset or aborted meanwhile: the close reason already says so.
         }
 
-        _inlineOutputDone!.TrySetResult();
+        OutputFinished();
     }
 
     /// <summary>Inline <see cref="CompleteOutputAsync"/>: FIN after whatever is queued (and after the reply being written, if called by the handler).</summary>
@@ -538,13 +561,15 @@ public sealed partial class Connection : IEpollListener
         lock (_inlineGate!)
         {
             _inlineFinPending = true;
-            if (_inlineOutputDone is not null)
+            if (_inlineHandlerDone is null)
             {
-                TrySendFin();
+                return Task.CompletedTask; // not started: nothing to send
             }
-        }
 
-        return _inlineOutputDone?.Task ?? Task.CompletedTask;
+            TrySendFin();
+            return _inlineOutputFinished ? Task.CompletedTask
+                : (_inlineOutputDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
     }
 
     /// <summary>Inline <see cref="BeginDiscardInput"/>: the handler is done; read and drop input until the peer's FIN.</summary>
@@ -553,7 +578,7 @@ public sealed partial class Connection : IEpollListener
         lock (_inlineGate!)
         {
             EndHandler();
-            if (_inlineInputDone is not null)
+            if (_inlineHandlerDone is not null)
             {
                 ServeInput();
             }
@@ -578,11 +603,11 @@ public sealed partial class Connection : IEpollListener
         lock (_inlineGate!)
         {
             _inlineInputEnded = true;
+            _inlineInputFinished = true;
+            _inlineOutputFinished = true;
             EndHandler();
             DropQueuedOutput();
+            _inlineOutputDone?.TrySetResult();
         }
-
-        _inlineInputDone?.TrySetResult();
-        _inlineOutputDone?.TrySetResult();
     }
 }

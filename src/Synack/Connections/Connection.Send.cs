@@ -10,10 +10,10 @@ namespace Synack.Connections;
 
 public sealed partial class Connection
 {
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly SemaphoreSlim? _sendLock; // with the pipes only: inline handlers send from the loop thread
 
     /// <summary>Serializes whole sends (and output completion); an inline handler over pipes holds it while it writes and flushes.</summary>
-    internal SemaphoreSlim SendLock => _sendLock;
+    internal SemaphoreSlim SendLock => _sendLock ?? throw InlineOnly("The send lock");
     private int _finSent;
     private ISender _sender = null!; // set in Start: the runtime's socket engine, or the epoll transport's
     private List<ArraySegment<byte>>? _gather;
@@ -37,6 +37,11 @@ public sealed partial class Connection
 
     private async ValueTask WriteLockedAsync<TState>(Action<IBufferWriter<byte>, TState> write, TState state, CancellationToken cancellationToken)
     {
+        if (_sendLock is null)
+        {
+            throw InlineOnly("Sending with SendAsync or a FrameWriter");
+        }
+
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -45,7 +50,7 @@ public sealed partial class Connection
                 throw WriteAfterCloseError();
             }
 
-            PipeWriter output = _output?.Writer ?? throw InlineOnly("Sending with SendAsync or a FrameWriter");
+            PipeWriter output = _output!.Writer;
             write(output, state);
             FlushResult result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (result.IsCompleted || result.IsCanceled)

@@ -12,13 +12,17 @@ namespace Synack.Connections;
 ///  nothing sent for Heartbeat.Interval ─────────────────────────────────────────────────────────────► send Heartbeat.Payload
 ///  nothing of the above, and no byte either way for IdleTimeout ─────────────────────────────────────► close (FIN), Timeout
 /// </code>
-/// All times come from the injected <see cref="TimeProvider"/>, so tests drive them with a fake clock.
+/// All times come from the injected <see cref="TimeProvider"/>, so tests drive them with a fake clock. A server's
+/// connections are checked by the server's one heartbeat timer (<see cref="WatchedByServer"/>, Kestrel's design: one
+/// timer walks every connection), so an idle connection holds no timer of its own; a client connection has its own.
 /// </remarks>
 public sealed partial class Connection
 {
-    private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromSeconds(1);
+    /// <summary>How often timeouts are checked: once a second, Kestrel's heartbeat period.</summary>
+    internal static readonly TimeSpan WatchdogPeriod = TimeSpan.FromSeconds(1);
 
     private ITimer? _watchdog;
+    private volatile bool _watchdogArmed;
     private long _bytesReceived;
     private long _bytesSent;
     private long _framesReceived;
@@ -67,11 +71,20 @@ public sealed partial class Connection
         Interlocked.Increment(ref _framesReceived);
     }
 
+    /// <summary>Set before <see cref="Start"/> by a server whose heartbeat calls <see cref="CheckTimeouts"/>: no timer of its own.</summary>
+    internal bool WatchedByServer { get; set; }
+
     private void StartWatchdog()
     {
         Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
         ConnectionOptions o = Options;
         Interlocked.Exchange(ref _lastSend, _time.GetTimestamp());
+        _watchdogArmed = true; // after the clocks start: a check before then would find the connection idle since time 0
+        if (WatchedByServer)
+        {
+            return;
+        }
+
         bool any = o.Heartbeat is not null || o.IdleTimeout != Timeout.InfiniteTimeSpan || o.FrameReadTimeout != Timeout.InfiniteTimeSpan
             || o.SendTimeout != Timeout.InfiniteTimeSpan || o.MinReceiveRate is not null || o.MinSendRate is not null;
         if (any)
@@ -115,8 +128,14 @@ public sealed partial class Connection
     /// <summary>Everything queued was sent and the send pump waits for more: nothing is blocked.</summary>
     private void OnSendIdle() => Interlocked.Exchange(ref _sendBlockedSince, 0);
 
-    private void CheckTimeouts()
+    /// <summary>Checks the connection against its timeouts: from its own timer, or from its server's heartbeat.</summary>
+    internal void CheckTimeouts()
     {
+        if (!_watchdogArmed)
+        {
+            return; // not started yet (a PROXY header or TLS handshake comes first; they have their own timeouts)
+        }
+
         if (CloseReason != CloseReason.None)
         {
             StopWatchdog();

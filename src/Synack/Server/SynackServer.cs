@@ -36,6 +36,7 @@ public sealed class SynackServer : IAsyncDisposable
     private readonly List<Task> _acceptLoops = new();
     private readonly object _gate = new();
     private Task<DrainResult>? _stopping;
+    private ITimer? _heartbeat;
     private volatile bool _draining;
     private int _admitted;
     private long _rejected;
@@ -123,6 +124,7 @@ public sealed class SynackServer : IAsyncDisposable
             }
 
             LocalEndPoints = _listeners.Select(l => l.LocalEndPoint!).ToArray();
+            _heartbeat = _time.CreateTimer(static s => ((SynackServer)s!).CheckTimeouts(), this, Connection.WatchdogPeriod, Connection.WatchdogPeriod);
             foreach (Socket listener in _listeners)
             {
                 var loop = new AcceptLoop(listener.AcceptAsync, OnAccepted, _time);
@@ -188,6 +190,7 @@ public sealed class SynackServer : IAsyncDisposable
         // but a thread. Stop waiting for it one grace period after the deadline.
         await Task.WhenAny(all, giveUpAt).ConfigureAwait(false);
         timers.Cancel();
+        _heartbeat?.Dispose();
         return new DrainResult(running.Length - aborted, aborted, _time.GetElapsedTime(started));
     }
 
@@ -211,7 +214,10 @@ public sealed class SynackServer : IAsyncDisposable
         {
             bool epoll = UseEpoll();
             connection = new Connection(socket, _options.Connection, _time, isServer: true, epoll ? Transport.Epoll.EpollLoop.Next() : null,
-                epoll && _options.Connection.Heartbeat is null ? _inlineHandler : null);
+                epoll && _options.Connection.Heartbeat is null ? _inlineHandler : null)
+            {
+                WatchedByServer = true,
+            };
             if (_options.Tls is null && _options.ProxyProtocol is null)
             {
                 connection.Start();
@@ -314,6 +320,18 @@ public sealed class SynackServer : IAsyncDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The heartbeat: once a second every connection is checked against its timeouts (idle, frame read, send, data
+    /// rates, application heartbeat). One timer for the server instead of one per connection, as Kestrel does.
+    /// </summary>
+    private void CheckTimeouts()
+    {
+        foreach ((Connection connection, _) in _connections.Values)
+        {
+            connection.CheckTimeouts();
+        }
     }
 
     /// <summary>Over the connection limit: say so (if configured) and close with FIN, never blocking the accept loop.</summary>
