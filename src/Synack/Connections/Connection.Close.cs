@@ -61,8 +61,9 @@ public sealed partial class Connection
         Task completeOutput = CompleteOutputAsync();
         try
         {
-            await Task.WhenAll(completeOutput, _receivePump, _sendPump)
-                .WaitAsync(Options.CloseTimeout, _time, cancellationToken).ConfigureAwait(false);
+            // Inline connections have no pumps: the socket is released once both directions finish, completing Closed.
+            Task finished = IsInline ? Task.WhenAll(completeOutput, Closed) : Task.WhenAll(completeOutput, _receivePump, _sendPump);
+            await finished.WaitAsync(Options.CloseTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -77,7 +78,7 @@ public sealed partial class Connection
             // A pump failed (reset while closing): its error is recorded in the close reason; nothing more to do.
         }
 
-        return await _closed.Task.ConfigureAwait(false);
+        return await Closed.ConfigureAwait(false);
     }
 
     /// <summary>

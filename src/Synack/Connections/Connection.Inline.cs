@@ -20,14 +20,15 @@ namespace Synack.Connections;
 ///             └── CompleteOutput ──after the queued bytes──► shutdown(SHUT_WR) = FIN
 /// </code>
 /// Every step runs under one per-connection lock: the loop thread's edges, and close verbs, drain and timeouts from any
-/// other thread. Close verbs called by the handler itself (same thread, lock held) take effect when it returns.
+/// other thread. Close verbs called by the handler itself (same thread, lock held) take effect when it returns. The lock
+/// is the monitor of the connection's epoll registration (internal, never exposed, and the one its own EPOLL_CTL calls
+/// take), so an idle connection carries no lock object of its own.
 /// </remarks>
 public sealed partial class Connection : IEpollListener
 {
     private readonly IInlineHandler? _inlineHandler;
-    private readonly EpollLoop? _inlineLoop;
-    private readonly Lock? _inlineGate;
-    private TaskCompletionSource? _inlineHandlerDone;
+    private bool _inlineStarted;
+    private bool _inlineHandlerEnded;
     private TaskCompletionSource? _inlineOutputDone; // created only for a caller of CompleteOutputAsync
     private bool _inlineInputFinished;
     private bool _inlineOutputFinished;
@@ -43,25 +44,25 @@ public sealed partial class Connection : IEpollListener
     private bool _inlineServing;
     private bool _inlineInHandler;
 
+    /// <summary>The connection's lock on the inline path: its registration's monitor (see the remarks).</summary>
+    private object InlineGate => _epoll!;
+
     /// <summary>True when an <see cref="IInlineHandler"/> is served on the epoll loop (no pipes).</summary>
     internal bool IsInline => _inlineHandler is not null;
 
-    /// <summary>Completes when the inline handler is done with the connection (end of stream, close, drain or failure).</summary>
-    internal Task InlineHandlerCompletion => _inlineHandlerDone?.Task ?? Task.CompletedTask;
+    /// <summary>The server that serves this connection: told when the inline handler is done and when the socket is released.</summary>
+    internal IConnectionOwner? Owner { get; set; }
 
     private InvalidOperationException InlineOnly(string what) =>
         new($"{what} is not available on {this}: it is served by an IInlineHandler, which writes to the output it is given");
 
     private void StartInline()
     {
-        _inlineHandlerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _receivePump = _closed.Task; // no pumps: the socket is released when input and output have both finished
-        _sendPump = _closed.Task;
+        _inlineStarted = true;
         StartWatchdog();
 
-        // Stored before it is added: an edge delivered at once, or an abort from the handler, must find it.
-        _epoll = new EpollRegistration(_inlineLoop!, _socket, this);
-        _inlineLoop!.Add(_epoll);
+        // Made in the constructor, so an edge delivered at once, or an abort from the handler, finds it.
+        _epoll!.Loop.Add(_epoll);
     }
 
     /// <summary>The peer's FIN was read, or the connection failed: input is finished. Under the lock.</summary>
@@ -91,7 +92,7 @@ public sealed partial class Connection : IEpollListener
 
     void IEpollListener.OnReadable()
     {
-        lock (_inlineGate!)
+        lock (InlineGate)
         {
             ServeInput();
         }
@@ -99,7 +100,7 @@ public sealed partial class Connection : IEpollListener
 
     void IEpollListener.OnWritable()
     {
-        lock (_inlineGate!)
+        lock (InlineGate)
         {
             if (_queuedOutput is null || !SendQueued())
             {
@@ -336,13 +337,10 @@ public sealed partial class Connection : IEpollListener
     {
         _inlineDiscarding = true;
         DropUnconsumed();
-        if (fault is null)
+        if (_inlineStarted && !_inlineHandlerEnded)
         {
-            _inlineHandlerDone?.TrySetResult();
-        }
-        else
-        {
-            _inlineHandlerDone?.TrySetException(fault);
+            _inlineHandlerEnded = true;
+            Owner?.OnHandlerDone(this, fault);
         }
     }
 
@@ -558,10 +556,10 @@ public sealed partial class Connection : IEpollListener
     /// <summary>Inline <see cref="CompleteOutputAsync"/>: FIN after whatever is queued (and after the reply being written, if called by the handler).</summary>
     private Task CompleteOutputInline()
     {
-        lock (_inlineGate!)
+        lock (InlineGate)
         {
             _inlineFinPending = true;
-            if (_inlineHandlerDone is null)
+            if (!_inlineStarted)
             {
                 return Task.CompletedTask; // not started: nothing to send
             }
@@ -575,10 +573,10 @@ public sealed partial class Connection : IEpollListener
     /// <summary>Inline <see cref="BeginDiscardInput"/>: the handler is done; read and drop input until the peer's FIN.</summary>
     private void DiscardInputInline()
     {
-        lock (_inlineGate!)
+        lock (InlineGate)
         {
             EndHandler();
-            if (_inlineHandlerDone is not null)
+            if (_inlineStarted)
             {
                 ServeInput();
             }
@@ -588,7 +586,7 @@ public sealed partial class Connection : IEpollListener
     /// <summary>Inline <see cref="RequestStop"/>: a connection at a message boundary ends its handler now, others after their message.</summary>
     private void RequestStopInline()
     {
-        lock (_inlineGate!)
+        lock (InlineGate)
         {
             if (_unconsumedLength == 0 && !_inlineInHandler)
             {
@@ -600,7 +598,7 @@ public sealed partial class Connection : IEpollListener
     /// <summary>Inline part of an abort (the socket is already closed): everything completes, the buffers go back.</summary>
     private void AbortInline()
     {
-        lock (_inlineGate!)
+        lock (InlineGate)
         {
             _inlineInputEnded = true;
             _inlineInputFinished = true;

@@ -16,7 +16,6 @@ public sealed partial class Connection
     internal SemaphoreSlim SendLock => _sendLock ?? throw InlineOnly("The send lock");
     private int _finSent;
     private ISender _sender = null!; // set in Start: the runtime's socket engine, or the epoll transport's
-    private List<ArraySegment<byte>>? _gather;
 
     /// <summary>
     /// Sends all of <paramref name="data"/> (never short), waiting while the pending-send cap is reached. Safe to call
@@ -109,13 +108,13 @@ public sealed partial class Connection
             return;
         }
 
-        _gather ??= new List<ArraySegment<byte>>();
-        _gather.Clear();
+        List<ArraySegment<byte>> gather = _sender.GatherList;
+        gather.Clear();
         foreach (ReadOnlyMemory<byte> segment in buffer)
         {
             if (!MemoryMarshal.TryGetArray(segment, out ArraySegment<byte> array))
             {
-                _gather.Clear();
+                gather.Clear();
                 foreach (ReadOnlyMemory<byte> each in buffer)
                 {
                     await SendAllAsync(each).ConfigureAwait(false);
@@ -124,11 +123,11 @@ public sealed partial class Connection
                 return;
             }
 
-            _gather.Add(array);
+            gather.Add(array);
         }
 
         long total = buffer.Length;
-        ValueTask<int> sending = _sender.SendAsync(_socket, _gather);
+        ValueTask<int> sending = _sender.SendAsync(_socket, gather);
         if (!sending.IsCompleted)
         {
             OnSendBlocked();

@@ -35,7 +35,7 @@ public sealed partial class Connection : IAsyncDisposable
     private readonly Pipe? _input;  // null for an inline handler on the epoll transport (Connection.Inline.cs)
     private readonly Pipe? _output;
     private readonly TimeProvider _time;
-    private readonly TaskCompletionSource<CloseReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LazyCompletion<CloseReason> _closed;
     private LazyCancellation _closedToken;
     private LazyCancellation _stopRequested;
     private int _closeReason;
@@ -61,8 +61,7 @@ public sealed partial class Connection : IAsyncDisposable
             // The inline fast path: no pipes; the socket is registered with the loop at Start.
             _socket.Blocking = false;
             _inlineHandler = inlineHandler;
-            _inlineLoop = epoll;
-            _inlineGate = new Lock();
+            _epoll = new Transport.Epoll.EpollRegistration(epoll, socket, this); // added to the loop at Start
             return;
         }
 
@@ -142,6 +141,26 @@ public sealed partial class Connection : IAsyncDisposable
     /// <summary>True for connections accepted by a server (metrics tag them <c>synack.side=server</c>).</summary>
     internal bool IsServer { get; }
 
+    /// <summary>The task that runs the server's handler for this connection; null for an inline handler.</summary>
+    internal Task? HandlerTask { get; set; }
+
+    /// <summary>Links in the server's <see cref="Server.ConnectionSet"/> (set under its lock).</summary>
+    internal Connection? PreviousInSet { get; private set; }
+
+    /// <summary>Links in the server's <see cref="Server.ConnectionSet"/> (set under its lock).</summary>
+    internal Connection? NextInSet { get; private set; }
+
+    /// <summary>True while in a server's <see cref="Server.ConnectionSet"/>.</summary>
+    internal bool InSet { get; private set; }
+
+    /// <summary>Called by <see cref="Server.ConnectionSet"/> under its lock.</summary>
+    internal void SetLinks(Connection? previous, Connection? next, bool inSet)
+    {
+        PreviousInSet = previous;
+        NextInSet = next;
+        InSet = inSet;
+    }
+
     /// <summary>Configures the socket and starts both pumps.</summary>
     internal void Start()
     {
@@ -149,7 +168,7 @@ public sealed partial class Connection : IAsyncDisposable
         _startedAt = _time.GetTimestamp();
         _started = true;
         Diagnostics.SynackMetrics.ConnectionOpened(Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint));
-        if (_inlineLoop is not null)
+        if (IsInline)
         {
             StartInline();
             return;
@@ -193,9 +212,9 @@ public sealed partial class Connection : IAsyncDisposable
     {
         // Both directions are finished (or the socket was aborted): nothing unread remains, so close() sends no RST.
         StopWatchdog();
-        if (_inlineGate is not null)
+        if (IsInline)
         {
-            lock (_inlineGate)
+            lock (InlineGate)
             {
                 DropUnconsumed();
                 DropQueuedOutput();
@@ -215,6 +234,7 @@ public sealed partial class Connection : IAsyncDisposable
                 Diagnostics.SynackMetrics.ConnectionClosed(Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint), CloseReason, _time.GetElapsedTime(_startedAt), BytesReceived, BytesSent, FramesReceived, FramesSent);
             }
             _closedToken.Cancel();
+            Owner?.OnClosed(this);
         }
     }
 }

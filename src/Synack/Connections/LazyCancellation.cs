@@ -2,17 +2,18 @@ namespace Synack.Connections;
 
 /// <summary>
 /// A cancellation signal whose <see cref="CancellationTokenSource"/> is created only when someone asks for its token:
-/// most connections never do, and an idle connection should not carry two of them. Cancel and Token may race from any
-/// threads: each side publishes with a full fence and then checks the other, so a token handed out is always cancelled
-/// once <see cref="Cancel"/> has been called.
+/// most connections never do, and an idle connection should not carry two of them. One field: null (neither asked for
+/// nor cancelled), the source handed out, or a shared already-cancelled source once cancelled. Each change is a single
+/// atomic swap of that field, so <see cref="Cancel"/> and <see cref="Token"/> may race from any threads and a token
+/// handed out is always cancelled once Cancel has been called.
 /// </summary>
 internal struct LazyCancellation
 {
+    private static readonly CancellationTokenSource s_cancelled = CreateCancelled();
     private CancellationTokenSource? _source;
-    private int _cancelled;
 
     /// <summary>True once <see cref="Cancel"/> was called.</summary>
-    public bool IsCancellationRequested => Volatile.Read(ref _cancelled) != 0;
+    public readonly bool IsCancellationRequested => Volatile.Read(in _source) == s_cancelled;
 
     /// <summary>The token, creating its source on first use (an already cancelled token after <see cref="Cancel"/>).</summary>
     public CancellationToken Token
@@ -22,22 +23,12 @@ internal struct LazyCancellation
             CancellationTokenSource? source = Volatile.Read(ref _source);
             if (source is null)
             {
-                if (IsCancellationRequested)
-                {
-                    return new CancellationToken(canceled: true);
-                }
-
                 var created = new CancellationTokenSource();
                 source = Interlocked.CompareExchange(ref _source, created, null) ?? created;
                 if (source != created)
                 {
-                    created.Dispose();
+                    created.Dispose(); // another thread published first, or Cancel ran: use what is there
                 }
-            }
-
-            if (IsCancellationRequested)
-            {
-                source.Cancel(); // Cancel may have read the source before it was published
             }
 
             return source.Token;
@@ -47,9 +38,17 @@ internal struct LazyCancellation
     /// <summary>Cancels the token (once), running its callbacks on this thread, as <see cref="CancellationTokenSource.Cancel()"/> does.</summary>
     public void Cancel()
     {
-        if (Interlocked.Exchange(ref _cancelled, 1) == 0)
+        CancellationTokenSource? handedOut = Interlocked.Exchange(ref _source, s_cancelled);
+        if (handedOut is not null && handedOut != s_cancelled)
         {
-            Volatile.Read(ref _source)?.Cancel();
+            handedOut.Cancel();
         }
+    }
+
+    private static CancellationTokenSource CreateCancelled()
+    {
+        var source = new CancellationTokenSource();
+        source.Cancel();
+        return source;
     }
 }

@@ -24,14 +24,15 @@ public delegate Task ConnectionHandler(Connection connection);
 /// A handler that throws <see cref="Errors.SynackException"/> (peer misbehaved or vanished) ends only its own
 /// connection; any other exception also aborts that connection and is reported through <see cref="HandlerFaulted"/>.
 /// </remarks>
-public sealed class SynackServer : IAsyncDisposable
+public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
 {
     private readonly ServerOptions _options;
     private readonly ConnectionHandler _handler;
     private readonly IInlineHandler? _inlineHandler;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<long, (Connection Connection, Task Task)> _connections = new();
+    /// <summary>The connections being served, each with its <see cref="Connection.HandlerTask"/> (none for an inline connection: it calls back, see <see cref="IConnectionOwner"/>).</summary>
+    private readonly ConnectionSet _connections = new();
     private readonly List<Socket> _listeners = new();
     private readonly List<Task> _acceptLoops = new();
     private readonly object _gate = new();
@@ -167,7 +168,8 @@ public sealed class SynackServer : IAsyncDisposable
         CloseListeners();
         await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
 
-        var running = _connections.Values.ToArray();
+        // An inline connection has no handler task: it is done when it is closed.
+        var running = _connections.ToArray().Select(c => (Connection: c, Task: c.HandlerTask ?? c.Closed)).ToArray();
         foreach ((Connection connection, _) in running)
         {
             connection.RequestStop();
@@ -218,6 +220,21 @@ public sealed class SynackServer : IAsyncDisposable
             {
                 WatchedByServer = true,
             };
+            if (connection.IsInline)
+            {
+                // No task: the connection calls back when its handler is done and when it is closed. Listed before it
+                // starts, since it may finish at once.
+                connection.Owner = this;
+                _connections.Add(connection);
+                connection.Start();
+                if (_draining)
+                {
+                    connection.RequestStop();
+                }
+
+                return;
+            }
+
             if (_options.Tls is null && _options.ProxyProtocol is null)
             {
                 connection.Start();
@@ -225,7 +242,13 @@ public sealed class SynackServer : IAsyncDisposable
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            connection?.UnregisterEpoll(); // before the close, as always on the epoll transport
+            if (connection is not null)
+            {
+                connection.Owner = null;
+                _connections.Remove(connection);
+                connection.UnregisterEpoll(); // before the close, as always on the epoll transport
+            }
+
             Interlocked.Decrement(ref _admitted);
             socket.Dispose(); // reset between accept() and setsockopt(): nothing to serve
             return;
@@ -233,7 +256,8 @@ public sealed class SynackServer : IAsyncDisposable
 
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task task = RunAsync(connection, gate.Task);
-        _connections[connection.Id] = (connection, task);
+        connection.HandlerTask = task;
+        _connections.Add(connection);
         gate.SetResult();
         if (_draining)
         {
@@ -328,9 +352,37 @@ public sealed class SynackServer : IAsyncDisposable
     /// </summary>
     private void CheckTimeouts()
     {
-        foreach ((Connection connection, _) in _connections.Values)
+        _connections.ForEach(static c => c.CheckTimeouts());
+    }
+
+    /// <summary>
+    /// An inline connection's handler is done: as <see cref="RunAsync"/> does after a handler returns, a bug aborts the
+    /// connection and is reported (on the thread pool: this may run on an epoll loop thread); otherwise it closes
+    /// gracefully.
+    /// </summary>
+    void IConnectionOwner.OnHandlerDone(Connection connection, Exception? fault)
+    {
+        if (fault is not null)
         {
-            connection.CheckTimeouts();
+            connection.AbortCore(CloseReason.LocalAbort);
+            ThreadPool.QueueUserWorkItem(static s => s.Server.HandlerFaulted?.Invoke(s.Connection, s.Fault),
+                (Server: this, Connection: connection, Fault: fault), preferLocal: false);
+        }
+
+        if (_draining)
+        {
+            connection.TrySetCloseReason(CloseReason.ServerDrain);
+        }
+
+        _ = connection.CloseAsync();
+    }
+
+    /// <summary>An inline connection is closed: it is no longer served.</summary>
+    void IConnectionOwner.OnClosed(Connection connection)
+    {
+        if (_connections.Remove(connection))
+        {
+            Interlocked.Decrement(ref _admitted);
         }
     }
 
@@ -370,7 +422,7 @@ public sealed class SynackServer : IAsyncDisposable
         {
             if (await PrepareAsync(connection).ConfigureAwait(false))
             {
-                await (connection.IsInline ? connection.InlineHandlerCompletion : _handler(connection)).ConfigureAwait(false);
+                await _handler(connection).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is Errors.SynackException or OperationCanceledException)
@@ -390,7 +442,7 @@ public sealed class SynackServer : IAsyncDisposable
             }
 
             await connection.CloseAsync().ConfigureAwait(false);
-            _connections.TryRemove(connection.Id, out _);
+            _connections.Remove(connection);
             Interlocked.Decrement(ref _admitted);
         }
     }

@@ -12,4 +12,7 @@ internal interface ISender : IDisposable
     /// <summary>Sends from several buffers with one sendmsg() (gather I/O).</summary>
     /// <exception cref="SocketException">The send failed.</exception>
     ValueTask<int> SendAsync(Socket socket, IList<ArraySegment<byte>> buffers);
+
+    /// <summary>A list the caller may reuse to gather a multi-segment buffer for one send (made on first use).</summary>
+    List<ArraySegment<byte>> GatherList { get; }
 }

@@ -18,6 +18,9 @@ namespace Synack.Transport;
 internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>, ISender
 {
     private ManualResetValueTaskSourceCore<int> _source;
+    private List<ArraySegment<byte>>? _gather;
+
+    public List<ArraySegment<byte>> GatherList => _gather ??= new();
 
     public SocketSender()
         : base(unsafeSuppressExecutionContextFlow: true)

@@ -184,6 +184,9 @@ internal sealed class EpollRegistration(EpollLoop loop, Socket socket, IEpollLis
 
     public int Fd { get; } = (int)socket.SafeHandle.DangerousGetHandle();
 
+    /// <summary>The loop that watches (or will watch) the socket.</summary>
+    public EpollLoop Loop => loop;
+
     /// <summary>Takes the edges directly, when set (the inline-handler path); the signals are then never used.</summary>
     public IEpollListener? Listener { get; } = listener;
 

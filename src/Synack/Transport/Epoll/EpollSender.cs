@@ -10,6 +10,10 @@ internal sealed class EpollSender(EpollRegistration registration) : ISender
 {
     private delegate int SendCall<T>(Socket socket, T buffers, out SocketError error);
 
+    private List<ArraySegment<byte>>? _gather;
+
+    public List<ArraySegment<byte>> GatherList => _gather ??= new();
+
     public ValueTask<int> SendAsync(Socket socket, ReadOnlyMemory<byte> buffer) =>
         SendAsync(socket, buffer, static (Socket s, ReadOnlyMemory<byte> b, out SocketError e) => s.Send(b.Span, SocketFlags.None, out e));
 
