@@ -116,23 +116,36 @@ public sealed partial class Connection
             return;
         }
 
-        // Close(0) is .NET's abortive close: with operations pending it still resets (a plain Dispose may first
-        // shutdown() to unblock them, which would send FIN before the RST).
-        SocketConfigurator.SetAbortiveLinger(_socket);
-        _epoll?.Unregister();
-        _socket.Close(0);
-        _epoll?.Close();
         if (IsInline)
         {
+            lock (InlineGate) // the inline path uses the raw descriptor under this lock: close it under the lock too
+            {
+                CloseAbortively();
+                _inlineSocketClosed = true;
+            }
+
             AbortInline();
         }
         else
         {
+            CloseAbortively();
             _input!.Writer.CancelPendingFlush();
             _output!.Reader.CancelPendingRead();
         }
 
         ReleaseSocket();
+    }
+
+    /// <summary>
+    /// Close(0) is .NET's abortive close: with operations pending it still resets (a plain Dispose may first shutdown()
+    /// to unblock them, which would send FIN before the RST).
+    /// </summary>
+    private void CloseAbortively()
+    {
+        SocketConfigurator.SetAbortiveLinger(_socket);
+        _epoll?.Unregister();
+        _socket.Close(0);
+        _epoll?.Close();
     }
 
     /// <summary>Closes gracefully (as <see cref="CloseAsync"/>), never throwing.</summary>

@@ -44,6 +44,13 @@ public sealed partial class Connection : IEpollListener
     private bool _inlineServing;
     private bool _inlineInHandler;
 
+    /// <summary>
+    /// Set, under the lock, when the socket is closed. recv() and send() here take the raw descriptor (no SafeHandle
+    /// reference per call, as the C yardstick), which is safe only because the descriptor is closed under the same lock
+    /// and every call checks this first: a closed number may already belong to another connection.
+    /// </summary>
+    private bool _inlineSocketClosed;
+
     /// <summary>The connection's lock on the inline path: its registration's monitor (see the remarks).</summary>
     private object InlineGate => _epoll!;
 
@@ -161,7 +168,12 @@ public sealed partial class Connection : IEpollListener
             }
 
             int space = buffer.Length - offset;
-            int received = _socket.Receive(buffer.AsSpan(offset), SocketFlags.None, out SocketError error);
+            if (_inlineSocketClosed)
+            {
+                return; // aborted meanwhile: the abort completed everything
+            }
+
+            int received = EpollNative.Receive(_epoll!.Fd, buffer.AsSpan(offset), out SocketError error);
             if (error != SocketError.Success)
             {
                 if (error != SocketError.WouldBlock)
@@ -439,9 +451,9 @@ public sealed partial class Connection : IEpollListener
             return;
         }
 
-        if (_queuedOutput is null)
+        if (_queuedOutput is null && !_inlineSocketClosed)
         {
-            int sent = _socket.Send(data, SocketFlags.None, out SocketError error);
+            int sent = EpollNative.Send(_epoll!.Fd, data, out SocketError error);
             if (error == SocketError.Success)
             {
                 OnSent(sent);
@@ -492,9 +504,9 @@ public sealed partial class Connection : IEpollListener
     {
         try
         {
-            while (_queuedOutput is not null && Volatile.Read(ref _aborted) == 0)
+            while (_queuedOutput is not null && !_inlineSocketClosed)
             {
-                int sent = _socket.Send(_queuedOutput.AsSpan(_queuedStart, _queuedEnd - _queuedStart), SocketFlags.None, out SocketError error);
+                int sent = EpollNative.Send(_epoll!.Fd, _queuedOutput.AsSpan(_queuedStart, _queuedEnd - _queuedStart), out SocketError error);
                 if (error != SocketError.Success)
                 {
                     if (error != SocketError.WouldBlock)

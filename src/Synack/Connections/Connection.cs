@@ -214,10 +214,13 @@ public sealed partial class Connection : IAsyncDisposable
         StopWatchdog();
         if (IsInline)
         {
-            lock (InlineGate)
+            lock (InlineGate) // the inline path uses the raw descriptor under this lock: close it under the lock too
             {
                 DropUnconsumed();
                 DropQueuedOutput();
+                _epoll!.Unregister();
+                _socket.Dispose();
+                _inlineSocketClosed = true;
             }
         }
 

@@ -33,6 +33,49 @@ internal static unsafe partial class EpollNative
     [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
     public static partial int Wait(int epfd, byte* events, int maxEvents, int timeout);
 
+    /// <summary>MSG_NOSIGNAL: a send to a reset peer fails with EPIPE instead of raising SIGPIPE (the runtime ignores it too).</summary>
+    public const int MsgNoSignal = 0x4000;
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    public static partial nint Recv(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    public static partial nint Send(int fd, byte* buffer, nint length, int flags);
+
+    /// <summary>One recv() on a non-blocking socket: the byte count (0 at the peer's FIN), or -1 with <paramref name="error"/>; EINTR is retried.</summary>
+    public static int Receive(int fd, Span<byte> buffer, out System.Net.Sockets.SocketError error)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                nint n = Recv(fd, p, buffer.Length, 0);
+                if (n >= 0 || Marshal.GetLastPInvokeError() != Eintr)
+                {
+                    error = n >= 0 ? System.Net.Sockets.SocketError.Success : Errno.ToSocketError(Marshal.GetLastPInvokeError());
+                    return (int)n;
+                }
+            }
+        }
+    }
+
+    /// <summary>One send() on a non-blocking socket: the bytes the kernel took, or -1 with <paramref name="error"/>; EINTR is retried.</summary>
+    public static int Send(int fd, ReadOnlySpan<byte> data, out System.Net.Sockets.SocketError error)
+    {
+        fixed (byte* p = data)
+        {
+            while (true)
+            {
+                nint n = Send(fd, p, data.Length, MsgNoSignal);
+                if (n >= 0 || Marshal.GetLastPInvokeError() != Eintr)
+                {
+                    error = n >= 0 ? System.Net.Sockets.SocketError.Success : Errno.ToSocketError(Marshal.GetLastPInvokeError());
+                    return (int)n;
+                }
+            }
+        }
+    }
+
     /// <summary>Adds <paramref name="fd"/> with <paramref name="events"/>, its own number as the event's data.</summary>
     public static int Add(int epfd, int fd, uint events) => Set(epfd, CtlAdd, fd, events);
 
