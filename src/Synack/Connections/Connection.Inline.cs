@@ -192,7 +192,7 @@ public sealed partial class Connection : IEpollListener
 
             if (!_inlineDiscarding)
             {
-                OnReceived(received);
+                OnReceivedInline(received);
                 Handle(buffer, offset + received, buffers.Output);
             }
 
@@ -362,7 +362,7 @@ public sealed partial class Connection : IEpollListener
     /// </summary>
     internal void OnInlineConsumed(bool consumedAny, long unconsumed)
     {
-        if (consumedAny && Interlocked.Read(ref _frameStartedAt) != 0)
+        if (consumedAny && Volatile.Read(ref _frameStartedAt) != 0)
         {
             Interlocked.Exchange(ref _frameStartedAt, 0);
         }
@@ -456,7 +456,7 @@ public sealed partial class Connection : IEpollListener
             int sent = EpollNative.Send(_epoll!.Fd, data, out SocketError error);
             if (error == SocketError.Success)
             {
-                OnSent(sent);
+                OnSentInline(sent);
                 data = data[sent..];
             }
             else if (error != SocketError.WouldBlock)
@@ -517,7 +517,7 @@ public sealed partial class Connection : IEpollListener
                     return false;
                 }
 
-                OnSent(sent);
+                OnSentInline(sent);
                 _queuedStart += sent;
                 if (_queuedStart == _queuedEnd)
                 {
