@@ -21,9 +21,15 @@ public sealed partial class Connection
     /// <summary>Like <see cref="CompleteOutput"/>, and completes once the FIN has been handed to the kernel (or the connection ended).</summary>
     public Task CompleteOutputAsync()
     {
+        if (IsInline)
+        {
+            Interlocked.Exchange(ref _outputCompleted, 1);
+            return CompleteOutputInline(); // idempotent, and every caller gets the task of the FIN itself
+        }
+
         if (Interlocked.Exchange(ref _outputCompleted, 1) == 0)
         {
-            _completeOutput = IsInline ? CompleteOutputInline() : CompleteOutputCoreAsync();
+            _completeOutput = CompleteOutputCoreAsync();
         }
 
         return Volatile.Read(ref _completeOutput) ?? _sendPump;
@@ -118,21 +124,13 @@ public sealed partial class Connection
 
         if (IsInline)
         {
-            lock (InlineGate) // the inline path uses the raw descriptor under this lock: close it under the lock too
-            {
-                CloseAbortively();
-                _inlineSocketClosed = true;
-            }
-
-            AbortInline();
-        }
-        else
-        {
-            CloseAbortively();
-            _input!.Writer.CancelPendingFlush();
-            _output!.Reader.CancelPendingRead();
+            AbortInline(); // under the connection's lock, where the raw descriptor is used; releases the socket
+            return;
         }
 
+        CloseAbortively();
+        _input!.Writer.CancelPendingFlush();
+        _output!.Reader.CancelPendingRead();
         ReleaseSocket();
     }
 

@@ -20,7 +20,9 @@ namespace Synack.Connections;
 ///             └── CompleteOutput ──after the queued bytes──► shutdown(SHUT_WR) = FIN
 /// </code>
 /// Every step runs under one per-connection lock: the loop thread's edges, and close verbs, drain and timeouts from any
-/// other thread. Close verbs called by the handler itself (same thread, lock held) take effect when it returns. The lock
+/// other thread. CloseAsync and CompleteOutput called by the handler itself (same thread, lock held) take effect when it
+/// returns; Abort at once. A handler acting on another connection never waits for that connection's lock (two handlers
+/// doing so to each other would deadlock): if it is busy, the verb completes on the thread pool. The lock
 /// is the monitor of the connection's epoll registration (internal, never exposed, and the one its own EPOLL_CTL calls
 /// take), so an idle connection carries no lock object of its own.
 /// </remarks>
@@ -97,31 +99,80 @@ public sealed partial class Connection : IEpollListener
         }
     }
 
-    void IEpollListener.OnReadable()
+    /// <summary>How many connection locks this thread holds (a loop thread serving one, plus any it re-entered).</summary>
+    [ThreadStatic]
+    private static int t_gatesHeld;
+
+    /// <summary>True when this thread holds some connection's lock: user callbacks must not run here.</summary>
+    private static bool HoldsAnyGate => t_gatesHeld > 0;
+
+    /// <summary>
+    /// Takes this connection's lock. A thread that already holds another connection's lock (a handler acting on a
+    /// different connection: closing it, aborting it) never waits for this one, since two handlers doing that to each
+    /// other would deadlock their loop threads: it gets false and must hand the work to the thread pool instead.
+    /// </summary>
+    private bool TryEnterGate()
     {
-        lock (InlineGate)
+        object gate = InlineGate;
+        if (t_gatesHeld > 0 && !Monitor.IsEntered(gate))
         {
-            ServeInput();
+            if (!Monitor.TryEnter(gate))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            Monitor.Enter(gate);
+        }
+
+        t_gatesHeld++;
+        return true;
+    }
+
+    private void ExitGate()
+    {
+        t_gatesHeld--;
+        Monitor.Exit(InlineGate);
+    }
+
+    /// <summary>Runs <paramref name="action"/> under the lock: now if <see cref="TryEnterGate"/> allows, else on the thread pool.</summary>
+    private void UnderGate(Action<Connection> action)
+    {
+        if (!TryEnterGate())
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Connection.UnderGate(s.Action), (Connection: this, Action: action), preferLocal: false);
+            return;
+        }
+
+        try
+        {
+            action(this);
+        }
+        finally
+        {
+            ExitGate();
         }
     }
 
-    void IEpollListener.OnWritable()
-    {
-        lock (InlineGate)
-        {
-            if (_queuedOutput is null || !SendQueued())
-            {
-                return;
-            }
+    void IEpollListener.OnReadable() => UnderGate(static c => c.ServeInput());
 
-            TrySendFin();
-            if (_inlineReadDeferred)
-            {
-                _inlineReadDeferred = false;
-                ServeInput();
-            }
+    void IEpollListener.OnWritable() => UnderGate(static c =>
+    {
+        if (c._queuedOutput is null || !c.SendQueued())
+        {
+            return;
         }
-    }
+
+        c.TrySendFin();
+        if (c._inlineReadDeferred)
+        {
+            c._inlineReadDeferred = false;
+            c.ServeInput();
+        }
+    });
+
+    void IEpollListener.OnFailure(Exception error) => AbortCore(CloseReason.LocalAbort);
 
     /// <summary>Reads until EAGAIN (edges do not repeat), handing each batch to the handler. Under the lock.</summary>
     private void ServeInput()
@@ -148,10 +199,22 @@ public sealed partial class Connection : IEpollListener
 
     private void ServeInputCore()
     {
+        if (_inlineDiscarding)
+        {
+            DiscardInput();
+            return;
+        }
+
         InlineBuffers buffers = InlineBuffers.Current;
         while (!_inlineInputEnded && Volatile.Read(ref _aborted) == 0)
         {
-            if (_queuedOutput is not null && !_inlineDiscarding)
+            if (_inlineDiscarding)
+            {
+                DiscardInput(); // the handler just ended (closed, failed, drained): drop the rest until the FIN
+                return;
+            }
+
+            if (_queuedOutput is not null)
             {
                 // Backpressure: the peer is not reading our replies. Leave its input in the kernel (TCP flow control slows
                 // it) and read on once the queued reply is sent.
@@ -161,7 +224,7 @@ public sealed partial class Connection : IEpollListener
 
             byte[] buffer = buffers.Read;
             int offset = 0;
-            if (_unconsumedLength > 0 && !_inlineDiscarding)
+            if (_unconsumedLength > 0)
             {
                 buffer = UnconsumedWithSpace();
                 offset = _unconsumedLength;
@@ -178,7 +241,7 @@ public sealed partial class Connection : IEpollListener
             {
                 if (error != SocketError.WouldBlock)
                 {
-                    FailInline(new SocketException((int)error));
+                    FailInline(new SocketException((int)error), "read");
                 }
 
                 return;
@@ -190,15 +253,46 @@ public sealed partial class Connection : IEpollListener
                 return;
             }
 
-            if (!_inlineDiscarding)
-            {
-                OnReceivedInline(received);
-                Handle(buffer, offset + received, buffers.Output);
-            }
+            OnReceivedInline(received);
+            Handle(buffer, offset + received, buffers.Output);
 
             // A read that did not fill the buffer emptied the socket, unless the peer's FIN or an error is pending (recv
             // reports those only when called again): wait for the next edge.
             if (received < space && !_epoll!.InputEnding)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads and drops input until EAGAIN or the peer's FIN, into a buffer on the stack: this runs on whatever thread
+    /// closes the connection (a handler closing another connection, a drain, a timeout), whose own read buffer may be in
+    /// use by the handler that called it, and should cost that thread nothing.
+    /// </summary>
+    private void DiscardInput()
+    {
+        Span<byte> scratch = stackalloc byte[4096];
+        while (!_inlineInputEnded && !_inlineSocketClosed)
+        {
+            int received = EpollNative.Receive(_epoll!.Fd, scratch, out SocketError error);
+            if (error != SocketError.Success)
+            {
+                if (error != SocketError.WouldBlock)
+                {
+                    FailInline(new SocketException((int)error), "read");
+                }
+
+                return;
+            }
+
+            if (received == 0)
+            {
+                OnInputEnded(output: null);
+                return;
+            }
+
+            if (received < scratch.Length && !_epoll.InputEnding)
             {
                 return;
             }
@@ -250,7 +344,6 @@ public sealed partial class Connection : IEpollListener
             KeepUnconsumed(buffer, (int)consumed, length);
             if (_unconsumedLength >= Options.MaxReadBufferSize)
             {
-                SendOutput(output);
                 HandlerFailed(new SynackException(ErrorKind.LimitExceeded, "read",
                     $"the handler left {_unconsumedLength} byte(s) unconsumed, the MaxReadBufferSize limit", LocalEndPoint, RemoteEndPoint), output);
                 return;
@@ -266,17 +359,17 @@ public sealed partial class Connection : IEpollListener
     }
 
     /// <summary>The peer's FIN (or a reset reported as end-of-stream): the handler hears of it, then input is done.</summary>
-    private void OnInputEnded(InlineOutput output)
+    private void OnInputEnded(InlineOutput? output)
     {
         if (WasResetNotFin())
         {
-            FailInline(new SocketException((int)SocketError.ConnectionReset));
+            FailInline(new SocketException((int)SocketError.ConnectionReset), "read");
             return;
         }
 
         OnRemoteFin();
         _inlineInputEnded = true;
-        if (!_inlineDiscarding)
+        if (!_inlineDiscarding && output is not null)
         {
             _inlineInHandler = true;
             try
@@ -309,21 +402,26 @@ public sealed partial class Connection : IEpollListener
     }
 
     /// <summary>
-    /// A handler threw: bad input (<see cref="ErrorKind.ProtocolError"/>, <see cref="ErrorKind.LimitExceeded"/>) aborts as
-    /// the frame helpers do; another <see cref="SynackException"/> sends what was written and ends the handler (the
-    /// server closes gracefully); anything else is a bug: the connection is aborted and the server reports it.
+    /// A handler threw: bad input (<see cref="ErrorKind.ProtocolError"/>, <see cref="ErrorKind.LimitExceeded"/>) aborts at
+    /// once, as the frame helpers do (what it wrote is dropped: the RST would discard it anyway); another
+    /// <see cref="SynackException"/> sends what was written and ends the handler (the server closes gracefully); anything
+    /// else is a bug: the connection is aborted and the server reports it. The pipes adapter does the same.
     /// </summary>
     private void HandlerFailed(Exception e, InlineOutput output)
     {
         if (e is SynackException error)
         {
-            if (Volatile.Read(ref _aborted) == 0)
+            if (error.Kind is ErrorKind.ProtocolError or ErrorKind.LimitExceeded)
+            {
+                output.Reset();
+                AbortOnBadInput(error.Kind);
+            }
+            else if (Volatile.Read(ref _aborted) == 0)
             {
                 SendOutput(output);
             }
 
             output.Reset();
-            AbortOnBadInput(error.Kind);
             EndHandler();
             return;
         }
@@ -334,9 +432,9 @@ public sealed partial class Connection : IEpollListener
     }
 
     /// <summary>The socket failed (reset, broken pipe): the connection is dead both ways; the close reason says why.</summary>
-    private void FailInline(SocketException e)
+    private void FailInline(SocketException e, string operation)
     {
-        _ = ClassifyPumpError(e, "read");
+        _ = ClassifyPumpError(e, operation);
         EndHandler();
         DropQueuedOutput();
         _inlineOutputFinished = true;
@@ -462,7 +560,7 @@ public sealed partial class Connection : IEpollListener
             else if (error != SocketError.WouldBlock)
             {
                 output.Reset();
-                FailInline(new SocketException((int)error));
+                FailInline(new SocketException((int)error), "write");
                 return;
             }
         }
@@ -511,7 +609,7 @@ public sealed partial class Connection : IEpollListener
                 {
                     if (error != SocketError.WouldBlock)
                     {
-                        FailInline(new SocketException((int)error));
+                        FailInline(new SocketException((int)error), "write");
                     }
 
                     return false;
@@ -568,7 +666,13 @@ public sealed partial class Connection : IEpollListener
     /// <summary>Inline <see cref="CompleteOutputAsync"/>: FIN after whatever is queued (and after the reply being written, if called by the handler).</summary>
     private Task CompleteOutputInline()
     {
-        lock (InlineGate)
+        if (!TryEnterGate())
+        {
+            // Called by another connection's handler while this connection's lock is busy: finish on the thread pool.
+            return Task.Factory.StartNew(CompleteOutputInline, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).Unwrap();
+        }
+
+        try
         {
             _inlineFinPending = true;
             if (!_inlineStarted)
@@ -580,44 +684,45 @@ public sealed partial class Connection : IEpollListener
             return _inlineOutputFinished ? Task.CompletedTask
                 : (_inlineOutputDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
+        finally
+        {
+            ExitGate();
+        }
     }
 
     /// <summary>Inline <see cref="BeginDiscardInput"/>: the handler is done; read and drop input until the peer's FIN.</summary>
-    private void DiscardInputInline()
+    private void DiscardInputInline() => UnderGate(static c =>
     {
-        lock (InlineGate)
+        c.EndHandler();
+        if (c._inlineStarted)
         {
-            EndHandler();
-            if (_inlineStarted)
-            {
-                ServeInput();
-            }
+            c.ServeInput();
         }
-    }
+    });
 
     /// <summary>Inline <see cref="RequestStop"/>: a connection at a message boundary ends its handler now, others after their message.</summary>
-    private void RequestStopInline()
+    private void RequestStopInline() => UnderGate(static c =>
     {
-        lock (InlineGate)
+        if (c._unconsumedLength == 0 && !c._inlineInHandler)
         {
-            if (_unconsumedLength == 0 && !_inlineInHandler)
-            {
-                EndHandler();
-            }
+            c.EndHandler();
         }
-    }
+    });
 
-    /// <summary>Inline part of an abort (the socket is already closed): everything completes, the buffers go back.</summary>
-    private void AbortInline()
+    /// <summary>
+    /// Inline abort, under the lock (the raw descriptor is used only under it): RST and close (SO_LINGER 0 never blocks),
+    /// then everything completes and the buffers go back.
+    /// </summary>
+    private void AbortInline() => UnderGate(static c =>
     {
-        lock (InlineGate)
-        {
-            _inlineInputEnded = true;
-            _inlineInputFinished = true;
-            _inlineOutputFinished = true;
-            EndHandler();
-            DropQueuedOutput();
-            _inlineOutputDone?.TrySetResult();
-        }
-    }
+        c.CloseAbortively();
+        c._inlineSocketClosed = true;
+        c._inlineInputEnded = true;
+        c._inlineInputFinished = true;
+        c._inlineOutputFinished = true;
+        c.EndHandler();
+        c.DropQueuedOutput();
+        c._inlineOutputDone?.TrySetResult();
+        c.ReleaseSocket();
+    });
 }

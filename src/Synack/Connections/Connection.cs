@@ -208,18 +208,41 @@ public sealed partial class Connection : IAsyncDisposable
         ReleaseSocketCore();
     }
 
+    /// <summary>
+    /// Cancels <see cref="ConnectionClosed"/>. Its callbacks are application code: never under a connection's lock (on an
+    /// epoll loop thread they go to the thread pool), and one that throws must not take the loop thread with it.
+    /// </summary>
+    private void CancelConnectionClosed()
+    {
+        if (HoldsAnyGate)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.CancelConnectionClosed(), this, preferLocal: false);
+            return;
+        }
+
+        try
+        {
+            _closedToken.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A ConnectionClosed callback threw: the application's bug, and the connection is closed regardless.
+        }
+    }
+
     private void ReleaseSocketCore()
     {
         // Both directions are finished (or the socket was aborted): nothing unread remains, so close() sends no RST.
         StopWatchdog();
         if (IsInline)
         {
-            lock (InlineGate) // the inline path uses the raw descriptor under this lock: close it under the lock too
+            // The raw descriptor is used only under the lock, after checking this flag: once it is set, close() may run
+            // outside the lock (with SO_LINGER > 0 it blocks, and must not hold up the loop thread's next edge).
+            lock (InlineGate)
             {
                 DropUnconsumed();
                 DropQueuedOutput();
                 _epoll!.Unregister();
-                _socket.Dispose();
                 _inlineSocketClosed = true;
             }
         }
@@ -231,13 +254,19 @@ public sealed partial class Connection : IAsyncDisposable
         TrySetCloseReason(CloseReason.LocalClose);
         if (_closed.TrySetResult(CloseReason))
         {
-            if (_started)
+            try
             {
-                // The tags are made again rather than kept: they would cost every open connection ~150 bytes.
-                Diagnostics.SynackMetrics.ConnectionClosed(Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint), CloseReason, _time.GetElapsedTime(_startedAt), BytesReceived, BytesSent, FramesReceived, FramesSent);
+                if (_started)
+                {
+                    // The tags are made again rather than kept: they would cost every open connection ~150 bytes.
+                    Diagnostics.SynackMetrics.ConnectionClosed(Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint), CloseReason, _time.GetElapsedTime(_startedAt), BytesReceived, BytesSent, FramesReceived, FramesSent);
+                }
             }
-            _closedToken.Cancel();
-            Owner?.OnClosed(this);
+            finally
+            {
+                Owner?.OnClosed(this);
+                CancelConnectionClosed();
+            }
         }
     }
 }

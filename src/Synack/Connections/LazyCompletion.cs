@@ -37,10 +37,12 @@ internal struct LazyCompletion<T>
         }
     }
 
-    /// <summary>Sets the result if none was set; returns true if this call set it.</summary>
+    /// <summary>
+    /// Sets the result if none was set; returns true if this call set it. A task already handed out stays the task:
+    /// its source is completed and its task published, so <see cref="Task"/> returns the same instance before and after.
+    /// </summary>
     public bool TrySetResult(T value)
     {
-        Task<T> done = System.Threading.Tasks.Task.FromResult(value);
         while (true)
         {
             object? state = Volatile.Read(ref _state);
@@ -49,6 +51,7 @@ internal struct LazyCompletion<T>
                 return false;
             }
 
+            Task<T> done = state is TaskCompletionSource<T> waiting ? waiting.Task : System.Threading.Tasks.Task.FromResult(value);
             if (Interlocked.CompareExchange(ref _state, done, state) == state)
             {
                 (state as TaskCompletionSource<T>)?.TrySetResult(value);

@@ -8,12 +8,13 @@ namespace Synack.Server;
 /// A connection handler that runs inline, on the thread that read the bytes, without async: it is given what arrived and
 /// writes its reply into a buffer that is sent as soon as it returns. On the epoll transport this is the fast path, one
 /// recv(), one call and one send() per batch on the loop thread, with no pipe, task or buffer per message (the model of
-/// Netty's channelRead and of hand-written epoll servers). On the sockets transport, or over TLS or PROXY, the same
-/// handler runs over the connection's pipes. Serve one with <see cref="SynackServer(ServerOptions, IInlineHandler, TimeProvider?)"/>.
+/// Netty's channelRead and of hand-written epoll servers). On the sockets transport, over TLS or PROXY, or with a
+/// <see cref="ConnectionOptions.Heartbeat"/>, the same handler runs over the connection's pipes. Serve one with <see cref="SynackServer(ServerOptions, IInlineHandler, TimeProvider?)"/>.
 /// </summary>
 /// <remarks>
 /// <para>The handler must not block and must not keep <c>input</c> or <c>output</c> after it returns: both are reused for
-/// the next connection. A handler that needs to wait (a database, a timer) should be a <see cref="ConnectionHandler"/>.</para>
+/// the next connection. It may close or abort other connections (a chat server kicking a client); if one of them is
+/// busy on another thread at that moment, the verb completes on the thread pool instead of waiting. A handler that needs to wait (a database, a timer) should be a <see cref="ConnectionHandler"/>.</para>
 /// <para>Flow control is built in: while a reply waits for the peer to read it, the connection is not read (so it is
 /// not handed more input), and input a handler leaves unconsumed is capped by
 /// <see cref="ConnectionOptions.MaxReadBufferSize"/> (<see cref="ErrorKind.LimitExceeded"/>). Timeouts apply as for the

@@ -77,7 +77,7 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
     /// </summary>
     public IReadOnlyList<EndPoint> LocalEndPoints { get; private set; } = Array.Empty<EndPoint>();
 
-    /// <summary>Connections whose handlers are running.</summary>
+    /// <summary>Connections being served: their handlers are running, or (inline handlers) they are not yet closed.</summary>
     public int ActiveConnections => _connections.Count;
 
     /// <summary>Connections turned away because <see cref="ServerOptions.MaxConnections"/> were being served.</summary>

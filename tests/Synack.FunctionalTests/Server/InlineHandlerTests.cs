@@ -59,6 +59,17 @@ public sealed class InlineHandlerTests
                     case "big":
                         output.Write(new byte[32 << 20]);
                         break;
+                    case "kick":
+                        foreach (Connection other in ByClient.Values.Where(c => c != connection))
+                        {
+                            _ = other.CloseAsync(); // reads and drops the other's pending input, on this thread
+                        }
+
+                        break;
+                    case "trap":
+                        connection.ConnectionClosed.Register(() => throw new InvalidOperationException("callback bug"));
+                        output.Write("trapped\n"u8);
+                        break;
                     default:
                         output.Write(Encoding.ASCII.GetBytes($"ok {text}\n"));
                         break;
@@ -269,6 +280,56 @@ public sealed class InlineHandlerTests
 
         Assert.Equal(CloseReason.Timeout, await onServer.ClosedWithin());
         Assert.True(onServer.BytesSent < 32 << 20, $"sent {onServer.BytesSent}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AHandlerThatClosesAnotherConnectionWithPendingInputStillReadsItsOwnInputIntact(SynackTransport transport)
+    {
+        // The other connection's reply is blocked (its client never reads), so its next bytes wait in the kernel; closing
+        // it from this handler reads and drops them on this handler's thread, which must not touch this handler's input.
+        var handler = new Lines();
+        await using var server = Start(handler, transport);
+        using Socket other = await Loopback.ConnectRawAsync(server.EndPoint());
+        other.ReceiveBufferSize = 64 * 1024;
+        await other.SendAsync("big\n"u8.ToArray());
+        await Loopback.Until(() => handler.ByClient.Count == 1);
+        Connection otherOnServer = handler.ByClient.Values.Single();
+        await Loopback.Until(() => otherOnServer.IsSendBlocked);
+        await other.SendAsync(Enumerable.Repeat((byte)'z', 3000).ToArray());
+
+        using Socket kicker = await Loopback.ConnectRawAsync(server.EndPoint());
+        Assert.Equal("ok hello\n", await AskAsync(kicker, "hello"));
+        await kicker.SendAsync("kick\nafter the kick\n"u8.ToArray());
+
+        Assert.Equal("ok after the kick\n", Encoding.ASCII.GetString(await kicker.ReadExactlyAsync(18)));
+        other.Reset();
+        Assert.NotEqual(CloseReason.None, await otherOnServer.ClosedWithin());
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AConnectionClosedCallbackThatThrowsDoesNotStopTheServerOrLeakTheConnection(SynackTransport transport)
+    {
+        var handler = new Lines();
+        await using var server = Start(handler, transport);
+        using Socket steady = await Loopback.ConnectRawAsync(server.EndPoint());
+        Assert.Equal("ok before\n", await AskAsync(steady, "before"));
+
+        using (Socket trapped = await Loopback.ConnectRawAsync(server.EndPoint()))
+        {
+            await trapped.SendAsync("trap\n"u8.ToArray());
+            Assert.Equal("trapped\n", Encoding.ASCII.GetString(await trapped.ReadExactlyAsync(8)));
+            Connection onServer = handler.Of(trapped);
+            trapped.Shutdown(SocketShutdown.Send);
+            Assert.Empty(await trapped.ReadToEndAsync());
+            Assert.Equal(CloseReason.RemoteFin, await onServer.ClosedWithin());
+        }
+
+        await Loopback.Until(() => server.ActiveConnections == 1); // released and removed despite the callback's throw
+        Assert.Equal("ok after\n", await AskAsync(steady, "after"));
+        using Socket next = await Loopback.ConnectRawAsync(server.EndPoint());
+        Assert.Equal("ok next\n", await AskAsync(next, "next"));
     }
 
     [Fact]

@@ -75,6 +75,7 @@ public sealed class LazySignalTests
         Assert.True(holder.Completion.TrySetResult(7));
 
         Assert.Equal(7, await task);
+        Assert.Same(task, holder.Completion.Task); // the same task before and after: WhenAny(...) == Closed still works
     }
 
     [Fact]

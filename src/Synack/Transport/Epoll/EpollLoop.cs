@@ -141,15 +141,22 @@ internal sealed unsafe class EpollLoop
                 bool writable = (mask & (EpollNative.Out | EpollNative.Hup | EpollNative.Err)) != 0;
                 if (registration.Listener is { } listener)
                 {
-                    // Output first: a drained send lets the listener read again, and a read may queue more output.
-                    if (writable)
+                    try
                     {
-                        listener.OnWritable();
-                    }
+                        // Output first: a drained send lets the listener read again, and a read may queue more output.
+                        if (writable)
+                        {
+                            listener.OnWritable();
+                        }
 
-                    if (readable)
+                        if (readable)
+                        {
+                            listener.OnReadable();
+                        }
+                    }
+                    catch (Exception e)
                     {
-                        listener.OnReadable();
+                        listener.OnFailure(e); // one socket's bug must not stop the loop that serves the others
                     }
 
                     continue;

@@ -8,4 +8,7 @@ internal interface IEpollListener
 
     /// <summary>Send-buffer space freed (only while watched: <see cref="EpollRegistration.WatchOutput"/>), a hang-up or an error.</summary>
     void OnWritable();
+
+    /// <summary>An edge's handling threw (a bug): the loop goes on with its other sockets; the listener should give up on this one.</summary>
+    void OnFailure(Exception error);
 }
