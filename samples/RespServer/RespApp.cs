@@ -4,7 +4,7 @@ using Synack.Hosting;
 
 namespace RespServer;
 
-/// <summary>The host: one shared <see cref="KeyValueStore"/>, one <see cref="RespHandler"/> per connection.</summary>
+/// <summary>The host: one shared <see cref="KeyValueStore"/>, one <see cref="RespHandler"/> (an inline handler) for every connection.</summary>
 public static class RespApp
 {
     /// <summary>The server's name, hence its configuration section <c>Synack:Servers:Resp</c>.</summary>
@@ -19,7 +19,7 @@ public static class RespApp
             ContentRootPath = AppContext.BaseDirectory, // appsettings.json sits next to the binary
         });
         builder.Services.AddSingleton<KeyValueStore>();
-        builder.Services.AddTcpServer<RespHandler>(ServerName);
+        builder.Services.AddInlineTcpServer<RespHandler>(ServerName);
         return builder;
     }
 }

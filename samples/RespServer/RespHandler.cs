@@ -1,33 +1,43 @@
 using System.Buffers;
 using System.Text;
 using Synack.Connections;
-using Synack.Framing;
-using Synack.Hosting;
+using Synack.Errors;
+using Synack.Server;
 
 namespace RespServer;
 
 /// <summary>
-/// Serves one connection: PING [message], ECHO message, SET key value, GET key, DEL key [key ...], QUIT. Replies are
-/// RESP2: <c>+OK</c>, <c>$5 hello</c>, <c>$-1</c> (nil), <c>:1</c>, <c>-ERR ...</c>. Pipelined commands are answered in order.
+/// Serves every connection: PING [message], ECHO message, SET key value, GET key, DEL key [key ...], QUIT. Replies are
+/// RESP2: <c>+OK</c>, <c>$5 hello</c>, <c>$-1</c> (nil), <c>:1</c>, <c>-ERR ...</c>. An inline handler: it answers each
+/// batch of pipelined commands, in order, from the bytes just read (on the epoll transport, on the loop thread, with no
+/// pipe or task per command); a command cut by a segment boundary stays unconsumed until the rest arrives.
 /// </summary>
-public sealed class RespHandler(KeyValueStore store) : ITcpConnectionHandler
+public sealed class RespHandler(KeyValueStore store) : IInlineHandler
 {
+    private readonly RespCommandCodec _codec = new();
+
     /// <inheritdoc/>
-    public async Task OnConnectedAsync(Connection connection)
+    public long OnReceived(Connection connection, ReadOnlySequence<byte> input, IBufferWriter<byte> output)
     {
-        var commands = new FrameReader<byte[][]>(connection, new RespCommandCodec());
-        var reply = new ArrayBufferWriter<byte>();
-        while (await commands.ReadAsync(connection.StopRequested).ConfigureAwait(false))
+        var reader = new SequenceReader<byte>(input);
+        long consumed = 0;
+        while (_codec.TryDecode(ref reader, out byte[][] command))
         {
-            byte[][] command = commands.Current;
-            reply.ResetWrittenCount();
-            bool quit = Execute(command, reply);
-            await connection.SendAsync(reply.WrittenMemory).ConfigureAwait(false);
-            if (quit)
+            consumed = reader.Consumed;
+            if (Execute(command, output))
             {
-                return;
+                _ = connection.CloseAsync(); // QUIT: +OK goes out first, then FIN
+                return consumed;
             }
         }
+
+        if (input.Length - consumed > _codec.MaxFrameLength)
+        {
+            // The codec checks lengths it has read; this bounds a command whose header has not even ended yet.
+            throw SynackException.Limit($"a command of more than {_codec.MaxFrameLength} bytes");
+        }
+
+        return consumed;
     }
 
     private bool Execute(byte[][] command, IBufferWriter<byte> reply)

@@ -15,7 +15,8 @@ namespace Synack.Hosting;
 public sealed class SynackServerService : IHostedService, IAsyncDisposable
 {
     private readonly ServerOptions _options;
-    private readonly ConnectionHandler _handler;
+    private readonly ConnectionHandler? _handler;
+    private readonly IInlineHandler? _inlineHandler;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
@@ -36,6 +37,20 @@ public sealed class SynackServerService : IHostedService, IAsyncDisposable
         _handler = Logged(handler);
     }
 
+    /// <summary>
+    /// Creates a named service for an <see cref="IInlineHandler"/> (the epoll transport's fast path, or over pipes on the
+    /// sockets transport). Inline connections are not logged one by one (that would cost each connection a continuation);
+    /// the <c>Synack</c> meter counts them.
+    /// </summary>
+    public SynackServerService(string name, ServerOptions options, IInlineHandler handler, TimeProvider? timeProvider, ILoggerFactory? loggerFactory)
+    {
+        Name = name ?? throw new ArgumentNullException(nameof(name));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _inlineHandler = handler ?? throw new ArgumentNullException(nameof(handler));
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(SynackLog.Category);
+    }
+
     /// <summary>The server's name: its configuration section is <c>Synack:Servers:{Name}</c>.</summary>
     public string Name { get; }
 
@@ -48,7 +63,9 @@ public sealed class SynackServerService : IHostedService, IAsyncDisposable
     /// <inheritdoc/>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        SynackServer server = SynackServer.Start(_options, _handler, _time);
+        SynackServer server = _inlineHandler is not null
+            ? SynackServer.Start(_options, _inlineHandler, _time)
+            : SynackServer.Start(_options, _handler!, _time);
         server.HandlerFaulted += (connection, error) => SynackLog.HandlerFaulted(_logger, error, connection);
         Server = server;
         foreach (System.Net.EndPoint endPoint in server.LocalEndPoints)

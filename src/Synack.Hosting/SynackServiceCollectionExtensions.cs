@@ -41,11 +41,7 @@ public static class SynackServiceCollectionExtensions
     public static IServiceCollection AddTcpServer<THandler>(this IServiceCollection services, string name, Action<ServerOptions>? configure = null)
         where THandler : class, ITcpConnectionHandler
     {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        services.AddOptions<ServerOptions>(name)
-            .Configure<IConfiguration>((options, configuration) => ServerConfiguration.Bind(configuration.GetSection(ServerConfiguration.SectionPath(name)), options))
-            .Configure(options => configure?.Invoke(options));
+        AddServerOptions(services, name, configure);
         services.TryAddScoped<THandler>();
         services.AddSingleton<IHostedService>(provider => new SynackServerService(
             name,
@@ -54,6 +50,40 @@ public static class SynackServiceCollectionExtensions
             provider.GetService<TimeProvider>(),
             provider.GetService<ILoggerFactory>()));
         return services;
+    }
+
+    /// <summary>
+    /// Adds a server named <paramref name="name"/> whose connections are served by the <see cref="IInlineHandler"/>
+    /// <typeparamref name="THandler"/>: one instance (a singleton, since it is called on the transport's threads for every
+    /// connection; keep per-connection state in the input it leaves unconsumed, or keyed by <see cref="Connections.Connection.Id"/>).
+    /// With <c>"Transport": "Epoll"</c> in its section it runs on the epoll fast path. Options are bound as for
+    /// <see cref="AddTcpServer{THandler}"/>.
+    /// <code>
+    /// builder.Services.AddInlineTcpServer&lt;RespHandler&gt;("Resp");   // "Synack": { "Servers": { "Resp": { "Listen": [ "*:6380" ], "Transport": "Epoll" } } }
+    /// </code>
+    /// </summary>
+    public static IServiceCollection AddInlineTcpServer<THandler>(this IServiceCollection services, string name, Action<ServerOptions>? configure = null)
+        where THandler : class, IInlineHandler
+    {
+        AddServerOptions(services, name, configure);
+        services.TryAddSingleton<THandler>();
+        services.AddSingleton<IHostedService>(provider => new SynackServerService(
+            name,
+            provider.GetRequiredService<IOptionsMonitor<ServerOptions>>().Get(name),
+            provider.GetRequiredService<THandler>(),
+            provider.GetService<TimeProvider>(),
+            provider.GetService<ILoggerFactory>()));
+        return services;
+    }
+
+    /// <summary>Named options for server <paramref name="name"/>: its configuration section, then <paramref name="configure"/>.</summary>
+    private static void AddServerOptions(IServiceCollection services, string name, Action<ServerOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        services.AddOptions<ServerOptions>(name)
+            .Configure<IConfiguration>((options, configuration) => ServerConfiguration.Bind(configuration.GetSection(ServerConfiguration.SectionPath(name)), options))
+            .Configure(options => configure?.Invoke(options));
     }
 
     private static ConnectionHandler PerConnectionScope<THandler>(IServiceScopeFactory scopes)
