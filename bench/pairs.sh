@@ -17,10 +17,10 @@ declare -A scenario=( [a]="-c 1 -P 1 -s 32" [b]="-c 50 -P 1 -s 32" [c]="-c 50 -P
 server_cmd() {
   case "$1" in
     c) echo "$out/refbench/echo_epoll $2" ;;
-    synack) echo "$out/servers/EchoServers synack $2" ;;
+    synack) echo "env SYNACK_TRANSPORT=sockets $out/servers/EchoServers synack $2" ;;
     synack-epoll) echo "env SYNACK_TRANSPORT=epoll $out/servers/EchoServers synack $2" ;;
     synack-epoll-async) echo "env SYNACK_TRANSPORT=epoll SYNACK_HANDLER=async $out/servers/EchoServers synack $2" ;;
-    synack-inline) echo "env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 SYNACK_INLINE=1 $out/servers/EchoServers synack $2" ;;
+    synack-inline) echo "env SYNACK_TRANSPORT=sockets DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 SYNACK_INLINE=1 $out/servers/EchoServers synack $2" ;;
     plain|kestrel|epoll) echo "$out/servers/EchoServers $1 $2" ;;
     *) echo "pairs: unknown server $1" >&2; exit 2 ;;
   esac

@@ -42,11 +42,11 @@ read -r -a scenarios <<<"${SCENARIOS:-a b c d}"
 server_cmd() { # NAME PORT
   case "$1" in
     c) echo "$out/refbench/echo_epoll $2" ;;
-    synack) echo "$out/servers/EchoServers synack $2" ;;
-    synack-inline) echo "env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 SYNACK_INLINE=1 $out/servers/EchoServers synack $2" ;;
+    synack) echo "env SYNACK_TRANSPORT=sockets $out/servers/EchoServers synack $2" ;;
+    synack-inline) echo "env SYNACK_TRANSPORT=sockets DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 SYNACK_INLINE=1 $out/servers/EchoServers synack $2" ;;
     synack-epoll) echo "env SYNACK_TRANSPORT=epoll $out/servers/EchoServers synack $2" ;;
     synack-epoll-async) echo "env SYNACK_TRANSPORT=epoll SYNACK_HANDLER=async $out/servers/EchoServers synack $2" ;;
-    synack-inline-socket) echo "env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 $out/servers/EchoServers synack $2" ;;
+    synack-inline-socket) echo "env SYNACK_TRANSPORT=sockets DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 $out/servers/EchoServers synack $2" ;;
     plain) echo "$out/servers/EchoServers plain $2" ;;
     kestrel) echo "$out/servers/EchoServers kestrel $2" ;;
     epoll) echo "$out/servers/EchoServers epoll $2" ;;

@@ -26,7 +26,7 @@ internal static class BenchCommand
         var framing = new Option<FramingMode>("--framing", "-f") { Description = "raw | line | length (default raw)" };
         var json = new Option<FileInfo?>("--json") { Description = "write the results as JSON to this file" };
         var html = new Option<FileInfo?>("--html") { Description = "write a self-contained HTML report with a latency chart" };
-        var transport = new Option<SynackTransport?>("--transport") { Description = "the embedded server's transport: sockets (default) | epoll" };
+        var transport = new Option<SynackTransport?>("--transport") { Description = "the embedded server's transport: auto (default: epoll on Linux for the raw echo) | sockets | epoll" };
 
         var command = new Command("bench", "load-test an echo server: throughput, latency percentiles, CPU, errors")
         {
@@ -70,7 +70,7 @@ internal static class BenchCommand
         }
 
         console.Error.WriteLine(
-            $"bench {target}{(server is null ? "" : $" (embedded Synack echo server, {(settings.Transport ?? new ServerOptions().Transport).ToString().ToLowerInvariant()} transport)")}: {settings.Connections} connection(s) x {settings.Pipeline} in flight x {settings.Size} B, " +
+            $"bench {target}{(server is null ? "" : $" (embedded Synack echo server, {server.Transport.ToString().ToLowerInvariant()} transport)")}: {settings.Connections} connection(s) x {settings.Pipeline} in flight x {settings.Size} B, " +
             $"framing {settings.Framing.ToString().ToLowerInvariant()}, warm-up {Durations.Show(settings.Warmup)}, measuring {Durations.Show(settings.Duration)}");
 
         var generator = new LoadGenerator(settings, target.Host, target.Port);

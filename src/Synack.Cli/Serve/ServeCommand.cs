@@ -30,7 +30,7 @@ internal static class ServeCommand
         var framing = new Option<FramingMode>("--framing", "-f") { Description = "echo framing: raw | line | length (default raw)" };
         var drain = new Option<string>("--drain") { Description = "drain timeout on stop (default 30s)", DefaultValueFactory = _ => "30s" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "log each connection's open and close reason (accepted, peer FIN, RST, timeout)" };
-        var transport = new Option<SynackTransport?>("--transport") { Description = "sockets (the runtime's engine, default) | epoll (direct epoll loops)" };
+        var transport = new Option<SynackTransport?>("--transport") { Description = "auto (default: epoll for echo and discard on Linux, sockets for the rest) | sockets (the runtime's engine) | epoll (direct epoll loops)" };
 
         var command = new Command("serve", "run a TCP service until Ctrl-C / SIGTERM, then drain gracefully") { service, listen, framing, drain, verbose, transport };
         command.SetAction((parsed, cancellationToken) => RunAsync(
@@ -70,7 +70,7 @@ internal static class ServeCommand
         server.HandlerFaulted += (connection, error) => log.Info($"{connection} handler failed: {error.GetType().Name}: {error.Message}");
         foreach (EndPoint endPoint in server.LocalEndPoints)
         {
-            log.Info($"{service.Name} listening on {HostPort.Show(endPoint)} (framing {(framing ?? FramingMode.Raw).ToString().ToLowerInvariant()}, {options.Transport.ToString().ToLowerInvariant()} transport)");
+            log.Info($"{service.Name} listening on {HostPort.Show(endPoint)} (framing {(framing ?? FramingMode.Raw).ToString().ToLowerInvariant()}, {server.Transport.ToString().ToLowerInvariant()} transport)");
         }
 
         log.Info("Ctrl-C or SIGTERM drains and stops");

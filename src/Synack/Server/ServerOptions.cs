@@ -62,8 +62,10 @@ public sealed class ServerOptions
     public ReadOnlyMemory<byte> RejectPayload { get; set; }
 
     /// <summary>
-    /// How connections do their I/O: <see cref="SynackTransport.Sockets"/> (default) or <see cref="SynackTransport.Epoll"/>.
-    /// The environment variable <c>SYNACK_TRANSPORT=epoll</c> changes the default (CI runs the functional tests both ways).
+    /// How connections do their I/O: <see cref="SynackTransport.Auto"/> (default: the epoll fast path for inline handlers,
+    /// the runtime's sockets otherwise), <see cref="SynackTransport.Sockets"/> or <see cref="SynackTransport.Epoll"/>. The
+    /// environment variable <c>SYNACK_TRANSPORT=epoll</c> or <c>=sockets</c> changes the default (CI runs the functional
+    /// and CLI tests both ways).
     /// </summary>
     public SynackTransport Transport { get; set; } = DefaultTransport();
 
@@ -110,7 +112,6 @@ public sealed class ServerOptions
     }
 
     private static SynackTransport DefaultTransport() =>
-        string.Equals(Environment.GetEnvironmentVariable("SYNACK_TRANSPORT"), "epoll", StringComparison.OrdinalIgnoreCase)
-            ? SynackTransport.Epoll
-            : SynackTransport.Sockets;
+        Enum.TryParse(Environment.GetEnvironmentVariable("SYNACK_TRANSPORT"), ignoreCase: true, out SynackTransport chosen)
+            && Enum.IsDefined(chosen) ? chosen : SynackTransport.Auto;
 }

@@ -215,7 +215,7 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
         try
         {
             bool epoll = UseEpoll();
-            connection = new Connection(socket, _options.Connection, _time, isServer: true, epoll ? Transport.Epoll.EpollLoop.Next() : null,
+            connection = new Connection(socket, _options.Connection, _time, isServer: true, epoll ? Synack.Transport.Epoll.EpollLoop.Next() : null,
                 epoll && _options.Connection.Heartbeat is null ? _inlineHandler : null)
             {
                 WatchedByServer = true,
@@ -265,9 +265,20 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
         }
     }
 
-    /// <summary>The epoll transport when asked for, supported, and the connection starts with plain bytes (no TLS, no PROXY header).</summary>
-    private bool UseEpoll() => _options.Transport == SynackTransport.Epoll && Transport.Epoll.EpollLoop.IsSupported
-        && _options.Tls is null && _options.ProxyProtocol is null;
+    /// <summary>
+    /// The transport this server's connections use: <see cref="ServerOptions.Transport"/> with <see cref="SynackTransport.Auto"/>
+    /// resolved, and <see cref="SynackTransport.Sockets"/> wherever epoll does not apply (another OS, TLS, PROXY).
+    /// </summary>
+    public SynackTransport Transport => UseEpoll() ? SynackTransport.Epoll : SynackTransport.Sockets;
+
+    /// <summary>
+    /// The epoll transport when asked for (or, with Auto, when the inline fast path applies), supported, and the
+    /// connection starts with plain bytes (no TLS, no PROXY header).
+    /// </summary>
+    private bool UseEpoll() =>
+        (_options.Transport == SynackTransport.Epoll
+            || (_options.Transport == SynackTransport.Auto && _inlineHandler is not null && _options.Connection.Heartbeat is null))
+        && Synack.Transport.Epoll.EpollLoop.IsSupported && _options.Tls is null && _options.ProxyProtocol is null;
 
     /// <summary>
     /// What comes before the handler: the PROXY header (read from the raw socket, before TLS), then the TLS handshake.

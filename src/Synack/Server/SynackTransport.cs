@@ -4,8 +4,16 @@ namespace Synack.Server;
 public enum SynackTransport
 {
     /// <summary>
+    /// The default: <see cref="Epoll"/> for a server whose handler is an <see cref="IInlineHandler"/> (it promises not to
+    /// block, so running it on the loop threads is safe) where the fast path applies (Linux on x86-64 or ARM64, no TLS,
+    /// PROXY or heartbeat); <see cref="Sockets"/> for everything else, so an async handler that blocks never stalls other
+    /// connections unless the application chose <see cref="Epoll"/>. <see cref="SynackServer.Transport"/> says which.
+    /// </summary>
+    Auto,
+
+    /// <summary>
     /// The runtime's socket engine (System.Net.Sockets): completions and handlers run on the thread pool, so a handler
-    /// that blocks holds up only itself. The default.
+    /// that blocks holds up only itself.
     /// </summary>
     Sockets,
 

@@ -101,4 +101,36 @@ public sealed class EpollTransportTests
         string? name = await thread.Task.Within();
         Assert.False(name?.StartsWith("synack-epoll-", StringComparison.Ordinal) ?? false);
     }
+
+    [Fact]
+    public async Task TheAutoTransportServesInlineHandlersOnEpollAndAsyncHandlersHeartbeatsAndTlsOnSockets()
+    {
+        static ServerOptions Auto(Action<ServerOptions>? configure = null)
+        {
+            var options = new ServerOptions { Transport = SynackTransport.Auto }.Listen(IPAddress.Loopback, 0);
+            configure?.Invoke(options);
+            return options;
+        }
+
+        await using var inline = SynackServer.Start(Auto(), InlineHandlers.Echo);
+        await using var async = SynackServer.Start(Auto(), ConnectionHandlers.Echo);
+        await using var heartbeat = SynackServer.Start(
+            Auto(o => o.Connection.Heartbeat = new Heartbeat(TimeSpan.FromSeconds(10), "\n"u8.ToArray())), InlineHandlers.Echo);
+        await using var proxied = SynackServer.Start(
+            Auto(o => o.ProxyProtocol = new Synack.ProxyProtocol.ProxyProtocolOptions { AllowDirectConnections = true }), InlineHandlers.Echo);
+
+        Assert.Equal(SynackTransport.Epoll, inline.Transport); // an inline handler promises not to block: the fast path
+        Assert.Equal(SynackTransport.Sockets, async.Transport); // an async handler might block: never on a loop thread by default
+        Assert.Equal(SynackTransport.Sockets, heartbeat.Transport);
+        Assert.Equal(SynackTransport.Sockets, proxied.Transport);
+        await using var chosen = SynackServer.Start(Auto(o => o.Transport = SynackTransport.Epoll), ConnectionHandlers.Echo);
+        Assert.Equal(SynackTransport.Epoll, chosen.Transport); // the application's explicit choice stands
+
+        foreach (SynackServer server in new[] { inline, async, heartbeat, proxied, chosen })
+        {
+            await using Connection client = await SynackClient.ConnectAsync(server.EndPoint());
+            await client.SendLineAsync("hello");
+            Assert.Equal("hello", await client.ReadLineAsync().Within());
+        }
+    }
 }
