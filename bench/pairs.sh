@@ -2,7 +2,8 @@
 # Paired ratios: on a shared VM the machine's speed drifts within minutes, so medians of separate runs can mislead
 # (the C server alone has measured 78k and 182k msg/s on (b) ten minutes apart). Here every round runs C and each
 # server back to back on the same scenario, in rotated order, and the ratio is taken within the round; the script
-# prints the median ratio per server and scenario over all rounds. Uses bench/run.sh's build products (run it once first).
+# prints the median ratio per server and scenario over all rounds, for throughput, p99 latency and server CPU per
+# message. Uses bench/run.sh's build products (run it once first).
 #
 #   ROUNDS=6 SERVERS="synack synack-epoll" SCENARIOS="b c d" bash bench/pairs.sh
 # Loopback only; bounded (ROUNDS x servers x scenarios x about 5 s); every server is stopped by its PID.
@@ -28,7 +29,7 @@ server_cmd() {
 pid=""
 stop_server() { [[ -n "$pid" ]] && { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }; pid=""; }
 trap stop_server EXIT
-measure() { # NAME SCENARIO -> msgs_per_s
+measure() { # NAME SCENARIO -> "msgs_per_s=N p99_us=N srv_cpu=N"
   local low port
   low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   while :; do port=$((10000 + RANDOM % (low - 10000))); [[ -z $(ss -Htan "sport = :$port") ]] && break; done
@@ -36,7 +37,8 @@ measure() { # NAME SCENARIO -> msgs_per_s
   pid=$!
   for _ in $(seq 300); do [[ -n $(ss -Htln "sport = :$port") ]] && break; sleep 0.05; done
   # shellcheck disable=SC2086
-  timeout 40 taskset -c 1 "$out/refbench/loadgen" -p "$port" ${scenario[$2]} -d 3 -w 1 -S "$pid" | grep -Eo 'msgs_per_s=[0-9]+' | cut -d= -f2
+  timeout 40 taskset -c 1 "$out/refbench/loadgen" -p "$port" ${scenario[$2]} -d 3 -w 1 -S "$pid" | grep -Eo '(msgs_per_s|p99_us|srv_cpu)=[0-9.-]+' | tr '\n' ' '
+
   stop_server
 }
 results=$(mktemp)
@@ -45,7 +47,7 @@ for ((r = 0; r < rounds; r++)); do
     order=(c "${servers[@]}")
     for ((k = 0; k < ${#order[@]}; k++)); do
       name=${order[$(((k + r) % ${#order[@]}))]}
-      echo "round=$r scenario=$id server=$name msgs_per_s=$(measure "$name" "$id")" | tee -a "$results"
+      echo "round=$r scenario=$id server=$name $(measure "$name" "$id")" | tee -a "$results"
     done
   done
 done
@@ -54,14 +56,26 @@ import re, statistics, sys
 rows = [dict(re.findall(r"(\w+)=(\S+)", l)) for l in open(sys.argv[1])]
 by = {}
 for row in rows:
-    by.setdefault((row["round"], row["scenario"]), {})[row["server"]] = float(row["msgs_per_s"] or 0)
-ratios = {}
+    by.setdefault((row["round"], row["scenario"]), {})[row["server"]] = row
+ratios = {"throughput": {}, "p99": {}, "cpu": {}}
 for (rnd, scen), servers in by.items():
-    for name, value in servers.items():
-        if name != "c" and servers.get("c"):
-            ratios.setdefault((name, scen), []).append(value / servers["c"])
-print("median ratio to C within each round (throughput; higher is better):")
-for (name, scen), values in sorted(ratios.items()):
-    print(f"  {name:14} ({scen})  {statistics.median(values):.2f}x   rounds: {' '.join(f'{v:.2f}' for v in values)}")
+    c = servers.get("c")
+    if not c or not float(c.get("msgs_per_s", 0) or 0):
+        continue
+    for name, row in servers.items():
+        if name == "c" or not float(row.get("msgs_per_s", 0) or 0):
+            continue
+        ratios["throughput"].setdefault((name, scen), []).append(float(row["msgs_per_s"]) / float(c["msgs_per_s"]))
+        if float(c.get("p99_us", 0) or 0) > 0:
+            ratios["p99"].setdefault((name, scen), []).append(float(row["p99_us"]) / float(c["p99_us"]))
+        if float(c.get("srv_cpu", -1)) > 0 and float(row.get("srv_cpu", -1)) > 0:
+            per_msg = lambda r: float(r["srv_cpu"]) / float(r["msgs_per_s"])
+            ratios["cpu"].setdefault((name, scen), []).append(per_msg(row) / per_msg(c))
+titles = {"throughput": "throughput (higher is better)", "p99": "p99 latency (lower is better)",
+          "cpu": "server CPU per message (lower is better)"}
+for kind, title in titles.items():
+    print(f"median ratio to C within each round, {title}:")
+    for (name, scen), values in sorted(ratios[kind].items()):
+        print(f"  {name:14} ({scen})  {statistics.median(values):.2f}x   rounds: {' '.join(f'{v:.2f}' for v in values)}")
 PY
 rm -f "$results"
