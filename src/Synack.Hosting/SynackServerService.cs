@@ -28,12 +28,9 @@ public sealed class SynackServerService : IHostedService, IAsyncDisposable
 
     /// <summary>Creates a named service that logs through <paramref name="loggerFactory"/>.</summary>
     public SynackServerService(string name, ServerOptions options, ConnectionHandler handler, TimeProvider? timeProvider, ILoggerFactory? loggerFactory)
+        : this(name, options, timeProvider, loggerFactory)
     {
-        Name = name ?? throw new ArgumentNullException(nameof(name));
-        _options = options ?? throw new ArgumentNullException(nameof(options));
         ArgumentNullException.ThrowIfNull(handler);
-        _time = timeProvider ?? TimeProvider.System;
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(SynackLog.Category);
         _handler = Logged(handler);
     }
 
@@ -43,10 +40,16 @@ public sealed class SynackServerService : IHostedService, IAsyncDisposable
     /// the <c>Synack</c> meter counts them.
     /// </summary>
     public SynackServerService(string name, ServerOptions options, IInlineHandler handler, TimeProvider? timeProvider, ILoggerFactory? loggerFactory)
+        : this(name, options, timeProvider, loggerFactory)
+    {
+        _inlineHandler = handler ?? throw new ArgumentNullException(nameof(handler));
+    }
+
+    /// <summary>What both handler kinds share: the name, the options, the clock and the logger.</summary>
+    private SynackServerService(string name, ServerOptions options, TimeProvider? timeProvider, ILoggerFactory? loggerFactory)
     {
         Name = name ?? throw new ArgumentNullException(nameof(name));
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        _inlineHandler = handler ?? throw new ArgumentNullException(nameof(handler));
         _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(SynackLog.Category);
     }

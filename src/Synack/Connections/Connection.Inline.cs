@@ -199,18 +199,11 @@ public sealed partial class Connection : IEpollListener
 
     private void ServeInputCore()
     {
-        if (_inlineDiscarding)
-        {
-            DiscardInput();
-            return;
-        }
-
-        InlineBuffers buffers = InlineBuffers.Current;
         while (!_inlineInputEnded && Volatile.Read(ref _aborted) == 0)
         {
             if (_inlineDiscarding)
             {
-                DiscardInput(); // the handler just ended (closed, failed, drained): drop the rest until the FIN
+                DiscardInput(); // the handler has ended (closed, failed, drained): drop the rest until the FIN
                 return;
             }
 
@@ -222,6 +215,9 @@ public sealed partial class Connection : IEpollListener
                 return;
             }
 
+            // Fetched only on the way to the handler: a thread that merely discards (a drain, a timeout, another
+            // connection's handler) must not touch, or make, this thread's buffers.
+            InlineBuffers buffers = InlineBuffers.Current;
             byte[] buffer = buffers.Read;
             int offset = 0;
             if (_unconsumedLength > 0)
@@ -413,7 +409,6 @@ public sealed partial class Connection : IEpollListener
         {
             if (error.Kind is ErrorKind.ProtocolError or ErrorKind.LimitExceeded)
             {
-                output.Reset();
                 AbortOnBadInput(error.Kind);
             }
             else if (Volatile.Read(ref _aborted) == 0)
@@ -437,9 +432,8 @@ public sealed partial class Connection : IEpollListener
         _ = ClassifyPumpError(e, operation);
         EndHandler();
         DropQueuedOutput();
-        _inlineOutputFinished = true;
-        _inlineOutputDone?.TrySetResult();
-        InputFinished();
+        OutputFinished();
+        InputFinished(); // both finished: the socket is released
     }
 
     /// <summary>The handler will not be called again: later input is discarded; the server closes the connection.</summary>
@@ -718,11 +712,9 @@ public sealed partial class Connection : IEpollListener
         c.CloseAbortively();
         c._inlineSocketClosed = true;
         c._inlineInputEnded = true;
-        c._inlineInputFinished = true;
-        c._inlineOutputFinished = true;
         c.EndHandler();
         c.DropQueuedOutput();
-        c._inlineOutputDone?.TrySetResult();
-        c.ReleaseSocket();
+        c.OutputFinished();
+        c.InputFinished(); // both finished: the socket is released
     });
 }

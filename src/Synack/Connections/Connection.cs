@@ -242,7 +242,6 @@ public sealed partial class Connection : IAsyncDisposable
             {
                 DropUnconsumed();
                 DropQueuedOutput();
-                _epoll!.Unregister();
                 _inlineSocketClosed = true;
             }
         }

@@ -47,15 +47,7 @@ internal static unsafe partial class EpollNative
     {
         fixed (byte* p = buffer)
         {
-            while (true)
-            {
-                nint n = Recv(fd, p, buffer.Length, 0);
-                if (n >= 0 || Marshal.GetLastPInvokeError() != Eintr)
-                {
-                    error = n >= 0 ? System.Net.Sockets.SocketError.Success : Errno.ToSocketError(Marshal.GetLastPInvokeError());
-                    return (int)n;
-                }
-            }
+            return Transfer(&Recv, fd, p, buffer.Length, 0, out error);
         }
     }
 
@@ -64,14 +56,20 @@ internal static unsafe partial class EpollNative
     {
         fixed (byte* p = data)
         {
-            while (true)
+            return Transfer(&Send, fd, p, data.Length, MsgNoSignal, out error);
+        }
+    }
+
+    /// <summary>recv() or send() once, retried on EINTR; the errno becomes the runtime's <see cref="System.Net.Sockets.SocketError"/>.</summary>
+    private static int Transfer(delegate*<int, byte*, nint, int, nint> call, int fd, byte* buffer, int length, int flags, out System.Net.Sockets.SocketError error)
+    {
+        while (true)
+        {
+            nint n = call(fd, buffer, length, flags);
+            if (n >= 0 || Marshal.GetLastPInvokeError() != Eintr)
             {
-                nint n = Send(fd, p, data.Length, MsgNoSignal);
-                if (n >= 0 || Marshal.GetLastPInvokeError() != Eintr)
-                {
-                    error = n >= 0 ? System.Net.Sockets.SocketError.Success : Errno.ToSocketError(Marshal.GetLastPInvokeError());
-                    return (int)n;
-                }
+                error = n >= 0 ? System.Net.Sockets.SocketError.Success : Errno.ToSocketError(Marshal.GetLastPInvokeError());
+                return (int)n;
             }
         }
     }
