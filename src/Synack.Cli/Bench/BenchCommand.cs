@@ -6,6 +6,7 @@ using HdrHistogram;
 using Synack.Cli.Common;
 using Synack.Cli.Serve.Services;
 using Synack.Server;
+using Synack.Transport.Epoll;
 
 namespace Synack.Cli.Bench;
 
@@ -26,11 +27,12 @@ internal static class BenchCommand
         var framing = new Option<FramingMode>("--framing", "-f") { Description = "raw | line | length (default raw)" };
         var json = new Option<FileInfo?>("--json") { Description = "write the results as JSON to this file" };
         var html = new Option<FileInfo?>("--html") { Description = "write a self-contained HTML report with a latency chart" };
+        var threads = new Option<int?>("--threads", "-t") { Description = "client loop threads (default: one per core the embedded server does not use; all cores for a remote server)" };
         var transport = new Option<SynackTransport?>("--transport") { Description = "the embedded server's transport: auto (default: epoll on Linux for the raw echo) | sockets | epoll" };
 
         var command = new Command("bench", "load-test an echo server: throughput, latency percentiles, CPU, errors")
         {
-            target, connections, pipeline, size, duration, warmup, framing, json, html, transport,
+            target, connections, pipeline, size, duration, warmup, framing, json, html, transport, threads,
         };
         command.SetAction((parsed, cancellationToken) =>
         {
@@ -44,6 +46,7 @@ internal static class BenchCommand
                 Warmup = Durations.Parse(parsed.GetValue(warmup)!, "--warmup"),
                 Framing = parsed.GetValue(framing),
                 Transport = parsed.GetValue(transport),
+                Threads = parsed.GetValue(threads),
             }.Validate();
             return RunAsync(console, settings, parsed.GetValue(json), parsed.GetValue(html), cancellationToken);
         });
@@ -54,6 +57,7 @@ internal static class BenchCommand
     {
         SynackServer? server = null;
         HostPort target;
+        CoreSplit cores = CoreSplit.For(CoreSplit.Allowed(), embeddedServer: settings.Target is null, settings.Threads);
         if (settings.Target is { } given)
         {
             target = given;
@@ -62,6 +66,11 @@ internal static class BenchCommand
         {
             var options = new ServerOptions().Listen(IPAddress.Loopback, 0);
             options.Transport = settings.Transport ?? options.Transport;
+            if (cores.ServerCpus.Count > 0)
+            {
+                options.Loops = new EpollLoopGroup("synack-server", cores.ServerCpus.Count, cores.ServerCpus);
+            }
+
             var echo = new EchoService();
             server = echo.CreateInline(settings.Framing) is { } inline
                 ? SynackServer.Start(options, inline)
@@ -69,11 +78,19 @@ internal static class BenchCommand
             target = new HostPort("127.0.0.1", ((IPEndPoint)server.LocalEndPoints[0]).Port);
         }
 
+        bool epollClient = EpollLoop.IsSupported;
+        EpollLoopGroup? clientLoops = epollClient ? new EpollLoopGroup("synack-bench", cores.ClientThreads, cores.ClientCpus) : null;
+        string clientEngine = epollClient
+            ? $"epoll inline client, {cores.ClientThreads} thread(s){(cores.ClientCpus.Count > 0 ? $" on cpu {string.Join(',', cores.ClientCpus)}" : "")}"
+            : "sockets inline client";
+        string serverEngine = server is null ? ""
+            : $" (embedded Synack echo server, {server.Transport.ToString().ToLowerInvariant()} transport{(cores.ServerCpus.Count > 0 && server.Transport == SynackTransport.Epoll ? $" on cpu {string.Join(',', cores.ServerCpus)}" : "")})";
         console.Error.WriteLine(
-            $"bench {target}{(server is null ? "" : $" (embedded Synack echo server, {server.Transport.ToString().ToLowerInvariant()} transport)")}: {settings.Connections} connection(s) x {settings.Pipeline} in flight x {settings.Size} B, " +
-            $"framing {settings.Framing.ToString().ToLowerInvariant()}, warm-up {Durations.Show(settings.Warmup)}, measuring {Durations.Show(settings.Duration)}");
+            $"bench {target}{serverEngine}: {settings.Connections} connection(s) x {settings.Pipeline} in flight x {settings.Size} B, " +
+            $"framing {settings.Framing.ToString().ToLowerInvariant()}, warm-up {Durations.Show(settings.Warmup)}, measuring {Durations.Show(settings.Duration)}; {clientEngine}");
 
-        var generator = new LoadGenerator(settings, target.Host, target.Port);
+        var generator = new LoadGenerator(settings, target.Host, target.Port, clientLoops);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
         using var progressStop = new CancellationTokenSource();
         Task progress = ShowProgressAsync(console, generator, settings, progressStop.Token);
         var run = await generator.RunAsync(stop).ConfigureAwait(false);
@@ -87,7 +104,15 @@ internal static class BenchCommand
             drain = $"{result.Drained} drained, {result.Aborted} aborted in {Durations.Show(result.Elapsed)}";
         }
 
-        BenchResult bench = Summarize(settings, target, server is not null, run.Messages, run.Latency, run.Seconds, run.Cpu, run.Errors, drain);
+        BenchResult bench = Summarize(settings, target, server is not null, run.Messages, run.Latency, run.Seconds, run.Cpu, run.Errors, drain) with
+        {
+            ClientEngine = clientEngine,
+            ClientThreads = cores.ClientThreads,
+            ServerTransport = server?.Transport.ToString().ToLowerInvariant(),
+            CommandLine = Environment.CommandLine,
+            Version = typeof(BenchCommand).Assembly.GetName().Version?.ToString() ?? "",
+            StartedAt = started,
+        };
         ResultTable.Write(console, bench);
         if (json is not null)
         {

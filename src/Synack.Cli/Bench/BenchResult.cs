@@ -39,6 +39,24 @@ internal sealed record BenchResult
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
     public long ErrorCount => Errors.Values.Sum();
 
+    /// <summary>How the load was generated: the client engine, its threads and where they ran.</summary>
+    public string ClientEngine { get; init; } = "";
+
+    /// <summary>Client loop threads.</summary>
+    public int ClientThreads { get; init; }
+
+    /// <summary>The embedded server's transport (epoll or sockets); null for a remote server.</summary>
+    public string? ServerTransport { get; init; }
+
+    /// <summary>The command line that produced this run.</summary>
+    public string CommandLine { get; init; } = "";
+
+    /// <summary>The synack tool's version.</summary>
+    public string Version { get; init; } = "";
+
+    /// <summary>When the run started (UTC).</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
     /// <summary>For the embedded server: connections drained / aborted when it stopped.</summary>
     public string? ServerDrain { get; init; }
 }

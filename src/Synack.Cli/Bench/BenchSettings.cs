@@ -26,6 +26,9 @@ internal sealed record BenchSettings
     /// <summary>Unmeasured time first (JIT, TCP windows, caches).</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Client loop threads; null for one per core the embedded server does not use (all cores for a remote target).</summary>
+    public int? Threads { get; init; }
+
     /// <summary>How messages are framed on the wire; the server must echo them with the same framing.</summary>
     public FramingMode Framing { get; init; } = FramingMode.Raw;
 
@@ -38,6 +41,7 @@ internal sealed record BenchSettings
         Check(Duration > TimeSpan.Zero && Duration <= TimeSpan.FromHours(1), "--duration must be more than 0 and at most 1h");
         Check(Warmup >= TimeSpan.Zero && Warmup <= TimeSpan.FromMinutes(10), "--warmup must be from 0 to 10m");
         Check(Framing != FramingMode.Line || Size <= 8192, "--size must be at most 8192 with line framing (the line limit)");
+        Check(Threads is null or (>= 1 and <= 256), "--threads must be from 1 to 256");
         Check(Transport is null || Target is null, "--transport applies to the embedded server; a remote server chooses its own");
         return this;
     }

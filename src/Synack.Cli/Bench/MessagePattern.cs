@@ -1,23 +1,66 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
 using Synack.Cli.Common;
 
 namespace Synack.Cli.Bench;
 
 /// <summary>
-/// The payload of message <c>seq</c> on connection <c>id</c>: a function of both, so a reply that is corrupted,
-/// reordered, duplicated or delivered to the wrong connection fails verification. Line framing uses letters only, so
-/// no payload contains a line break.
+/// What message <c>seq</c> of one connection looks like on the wire: the framing's header, then <c>size</c> bytes of a
+/// pattern drawn from the connection's own seed at an offset that moves with <c>seq</c>, then the framing's trailer. A
+/// reply that is corrupted, reordered, duplicated or delivered to the wrong connection therefore fails verification, and
+/// both making and checking a message are one copy and one comparison (memcpy speed, as refbench's loadgen checks every
+/// byte). Line framing uses letters only, so no payload contains a line break.
 /// </summary>
-internal static class MessagePattern
+internal sealed class MessagePattern
 {
-    /// <summary>Writes message <paramref name="seq"/> of connection <paramref name="id"/> into <paramref name="payload"/>.</summary>
-    public static void Fill(Span<byte> payload, int id, long seq, FramingMode framing)
+    private readonly byte[] _pattern; // the seed's bytes twice, so any offset has `size` bytes after it
+    private readonly int _size;
+    private readonly FramingMode _framing;
+
+    public MessagePattern(int connection, int size, FramingMode framing)
     {
-        uint state = unchecked((uint)(seq * 2654435761L) ^ (uint)(id * 40503));
-        for (int i = 0; i < payload.Length; i++)
+        _size = size;
+        _framing = framing;
+        _pattern = new byte[size * 2];
+        uint state = unchecked((uint)(connection * 40503) ^ 0x9E3779B9u);
+        for (int i = 0; i < size; i++)
         {
             state = unchecked(state * 1664525 + 1013904223);
             byte value = (byte)(state >> 24);
-            payload[i] = framing == FramingMode.Line ? (byte)('a' + value % 26) : value;
+            _pattern[i] = _pattern[i + size] = framing == FramingMode.Line ? (byte)('a' + value % 26) : value;
+        }
+
+        WireSize = size + HeaderSize + (framing == FramingMode.Line ? 1 : 0);
+    }
+
+    /// <summary>Bytes per message on the wire: the payload plus the framing's header and trailer.</summary>
+    public int WireSize { get; }
+
+    private int HeaderSize => _framing == FramingMode.Length ? 4 : 0;
+
+    /// <summary>Writes message <paramref name="seq"/>'s wire image into <paramref name="wire"/> (<see cref="WireSize"/> bytes).</summary>
+    public void Fill(Span<byte> wire, long seq)
+    {
+        Debug.Assert(wire.Length == WireSize, "the trailer goes at the message's end");
+        if (_framing == FramingMode.Length)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(wire, _size);
+        }
+
+        Payload(seq).CopyTo(wire[HeaderSize..]);
+        if (_framing == FramingMode.Line)
+        {
+            wire[^1] = (byte)'\n';
         }
     }
+
+    /// <summary>Appends message <paramref name="seq"/> to <paramref name="output"/>.</summary>
+    public void Write(IBufferWriter<byte> output, long seq)
+    {
+        Fill(output.GetSpan(WireSize)[..WireSize], seq); // GetSpan may hand out more than asked for
+        output.Advance(WireSize);
+    }
+
+    private ReadOnlySpan<byte> Payload(long seq) => _pattern.AsSpan((int)((ulong)(seq * 31) % (ulong)_size), _size);
 }

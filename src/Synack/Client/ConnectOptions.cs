@@ -45,6 +45,19 @@ public sealed class ConnectOptions
     /// <summary>Name resolver. Default: <see cref="Dns.GetHostAddressesAsync(string, CancellationToken)"/> (getaddrinfo).</summary>
     public Func<string, CancellationToken, Task<IPAddress[]>> Resolver { get; set; } = Dns.GetHostAddressesAsync;
 
+    /// <summary>
+    /// Which engine the connection runs on, chosen as for servers (<see cref="Server.SynackTransport"/>):
+    /// <see cref="Server.SynackTransport.Auto"/> (default) puts a connection with an <see cref="Server.IInlineHandler"/> on the
+    /// epoll fast path (a non-blocking connect and then the inline engine, Linux x64/ARM64) and others on the runtime's
+    /// sockets; <see cref="Server.SynackTransport.Epoll"/> puts every TCP connection on epoll, where an async handler's
+    /// continuations run on the loop thread (it must not block). TLS connections and Unix sockets use the runtime's sockets.
+    /// The environment variable <c>SYNACK_TRANSPORT</c> changes the default, as for servers.
+    /// </summary>
+    public Server.SynackTransport Transport { get; set; } = Synack.Transport.EngineChoice.Default();
+
+    /// <summary>The epoll loops to run on; <c>null</c> for the process's default group (the load generator pins its own).</summary>
+    internal Synack.Transport.Epoll.EpollLoopGroup? Loops { get; set; }
+
     /// <summary>Clock for the timeout and the stagger. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Synack.Connections;
 using Synack.Errors;
+using Synack.Server;
+using Synack.Transport;
+using Synack.Transport.Epoll;
 
 namespace Synack.Client;
 
@@ -17,7 +20,44 @@ namespace Synack.Client;
 public static class SynackClient
 {
     /// <summary>Connects to <paramref name="host"/> (a name or an address literal) on <paramref name="port"/>.</summary>
-    public static async Task<Connection> ConnectAsync(string host, int port, ConnectOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<Connection> ConnectAsync(string host, int port, ConnectOptions? options = null, CancellationToken cancellationToken = default) =>
+        ConnectTcpAsync(host, port, handler: null, options, cancellationToken);
+
+    /// <summary>
+    /// Connects as <see cref="ConnectAsync(string, int, ConnectOptions?, CancellationToken)"/> does, and serves the
+    /// connection with <paramref name="handler"/>: <see cref="IInlineHandler.OnConnected"/> writes the first request,
+    /// <see cref="IInlineHandler.OnReceived"/> is called with what the server sends and replies into a buffer that is sent
+    /// when it returns. With <see cref="ConnectOptions.Transport"/> at its default this runs on the epoll fast path (one
+    /// recv, one call, one send per batch on the loop thread, nothing allocated per message); elsewhere over the
+    /// connection's pipes, with the same contract. After <see cref="IInlineHandler.OnEndOfStream"/> or a
+    /// <see cref="SynackException"/> from the handler the connection closes gracefully; another exception aborts it.
+    /// </summary>
+    /// <returns>The connection, already being served; <see cref="Connection.Closed"/> says when and why it ended.</returns>
+    public static Task<Connection> ConnectAsync(string host, int port, IInlineHandler handler, ConnectOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return ConnectTcpAsync(host, port, handler, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Connects to <paramref name="endPoint"/> as <see cref="ConnectAsync(EndPoint, ConnectOptions?, CancellationToken)"/>
+    /// does and serves it with an inline <paramref name="handler"/>, as
+    /// <see cref="ConnectAsync(string, int, IInlineHandler, ConnectOptions?, CancellationToken)"/> describes.
+    /// </summary>
+    public static Task<Connection> ConnectAsync(EndPoint endPoint, IInlineHandler handler, ConnectOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return endPoint switch
+        {
+            IPEndPoint ip => ConnectTcpAsync(ip.Address.ToString(), ip.Port, handler, options, cancellationToken),
+            DnsEndPoint dns => ConnectTcpAsync(dns.Host, dns.Port, handler, options, cancellationToken),
+            UnixDomainSocketEndPoint unix => ConnectUnixAsync(unix, handler, options ?? new ConnectOptions(), cancellationToken),
+            null => throw new ArgumentNullException(nameof(endPoint)),
+            _ => throw new ArgumentException($"cannot connect to a {endPoint.GetType().Name}", nameof(endPoint)),
+        };
+    }
+
+    private static async Task<Connection> ConnectTcpAsync(string host, int port, IInlineHandler? handler, ConnectOptions? options, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
         Check.Range(port, 1, 65535);
@@ -30,9 +70,12 @@ public static class SynackClient
         {
             IReadOnlyList<IPAddress> addresses = await ResolveAsync(host, target, options, linked.Token).ConfigureAwait(false);
             IPEndPoint[] endPoints = addresses.Select(a => new IPEndPoint(a, port)).ToArray();
+            EpollLoop? loop = EngineChoice.UsesEpoll(options.Transport, handler is not null, options.Connection.Heartbeat is not null, options.Tls is not null, proxyProtocol: false)
+                ? (options.Loops ?? EpollLoopGroup.Default).Next()
+                : null;
             Socket socket = await HappyEyeballs.RaceAsync(endPoints, options.AttemptDelay, options.TimeProvider,
-                (endPoint, token) => ConnectOneAsync(endPoint, options, token), linked.Token).ConfigureAwait(false);
-            return await StartAsync(socket, options).ConfigureAwait(false);
+                (endPoint, token) => ConnectOneAsync(endPoint, options, loop, token), linked.Token).ConfigureAwait(false);
+            return await StartAsync(socket, options, handler, loop).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -50,12 +93,12 @@ public static class SynackClient
     {
         IPEndPoint ip => ConnectAsync(ip.Address.ToString(), ip.Port, options, cancellationToken),
         DnsEndPoint dns => ConnectAsync(dns.Host, dns.Port, options, cancellationToken),
-        UnixDomainSocketEndPoint unix => ConnectUnixAsync(unix, options ?? new ConnectOptions(), cancellationToken),
+        UnixDomainSocketEndPoint unix => ConnectUnixAsync(unix, handler: null, options ?? new ConnectOptions(), cancellationToken),
         null => throw new ArgumentNullException(nameof(endPoint)),
         _ => throw new ArgumentException($"cannot connect to a {endPoint.GetType().Name}", nameof(endPoint)),
     };
 
-    private static async Task<Connection> ConnectUnixAsync(UnixDomainSocketEndPoint endPoint, ConnectOptions options, CancellationToken cancellationToken)
+    private static async Task<Connection> ConnectUnixAsync(UnixDomainSocketEndPoint endPoint, IInlineHandler? handler, ConnectOptions options, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(options.ConnectTimeout, options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
@@ -83,17 +126,39 @@ public static class SynackClient
             throw;
         }
 
-        return await StartAsync(socket, options).ConfigureAwait(false);
+        // Unix sockets stay on the runtime's engine: a non-blocking connect() there answers EAGAIN for a full backlog,
+        // which is not the in-progress handshake the epoll connect waits for.
+        return await StartAsync(socket, options, handler, loop: null).ConfigureAwait(false);
     }
 
     /// <summary>The error for a connect that did not finish within <see cref="ConnectOptions.ConnectTimeout"/>.</summary>
     private static SynackException ConnectTimedOut(ConnectOptions options, EndPoint target) =>
         new(ErrorKind.TimedOut, "connect", $"no connection within {options.ConnectTimeout.TotalSeconds:0.###} s", null, target, SocketError.TimedOut);
 
-    /// <summary>Wraps a connected socket: the TLS handshake first when configured, then the pumps.</summary>
-    private static async Task<Connection> StartAsync(Socket socket, ConnectOptions options)
+    /// <summary>
+    /// Wraps a connected socket on its engine: the TLS handshake first when configured, then the pumps, or the inline
+    /// engine for an inline handler on epoll; an inline handler elsewhere runs over the pipes (<see cref="ClientInlineHandling"/>).
+    /// </summary>
+    private static async Task<Connection> StartAsync(Socket socket, ConnectOptions options, IInlineHandler? handler, EpollLoop? loop)
     {
-        var connection = new Connection(socket, options.Connection, options.TimeProvider);
+        Connection connection;
+        try
+        {
+            connection = new Connection(socket, options.Connection, options.TimeProvider, isServer: false, loop, handler);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        if (connection.IsInline)
+        {
+            connection.Owner = ClientInlineHandling.Owner;
+            connection.Start();
+            return connection;
+        }
+
         if (options.Tls is { } tls)
         {
             await connection.StartTlsClientAsync(tls.Authentication, tls.HandshakeTimeout).ConfigureAwait(false);
@@ -101,6 +166,11 @@ public static class SynackClient
         else
         {
             connection.Start();
+        }
+
+        if (handler is not null)
+        {
+            ClientInlineHandling.RunOverPipes(connection, handler);
         }
 
         return connection;
@@ -129,7 +199,7 @@ public static class SynackClient
             : throw new SynackException(ErrorKind.NameResolution, "resolve", "the name has no addresses", null, target, SocketError.NoData);
     }
 
-    private static async Task<Socket> ConnectOneAsync(IPEndPoint endPoint, ConnectOptions options, CancellationToken cancellationToken)
+    private static async Task<Socket> ConnectOneAsync(IPEndPoint endPoint, ConnectOptions options, EpollLoop? loop, CancellationToken cancellationToken)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -139,7 +209,15 @@ public static class SynackClient
                 socket.Bind(local);
             }
 
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            if (loop is not null)
+            {
+                await EpollConnect.ConnectAsync(socket, endPoint, loop, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            }
+
             return socket;
         }
         catch (SocketException e)

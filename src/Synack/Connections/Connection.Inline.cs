@@ -69,9 +69,63 @@ public sealed partial class Connection : IEpollListener
     {
         _inlineStarted = true;
         StartWatchdog();
+        if (!TryEnterGate())
+        {
+            // Started by another connection's handler while this new one's lock is taken (by its own first edge): never
+            // wait for a lock on a loop thread, as everywhere on this path.
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.StartInline(), this, preferLocal: false);
+            return;
+        }
 
-        // Made in the constructor, so an edge delivered at once, or an abort from the handler, finds it.
-        _epoll!.Loop.Add(_epoll);
+        try
+        {
+            // Made in the constructor, so an edge delivered at once, or an abort from the handler, finds it; an edge waits
+            // for this lock, so the handler hears of the connection before any input.
+            _epoll!.Loop.Add(_epoll);
+            Connected();
+        }
+        finally
+        {
+            ExitGate();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="IInlineHandler.OnConnected"/>, under the lock: its output is sent at once. A thread that is in another
+    /// connection's handler (holding its lock) may be using its own buffers, so it writes into a fresh one.
+    /// </summary>
+    private void Connected()
+    {
+        InlineOutput output = t_gatesHeld > 1 ? new InlineOutput() : InlineBuffers.Current.Output;
+        if (TryCallHandler(static (handler, c, o) => handler.OnConnected(c, o), output))
+        {
+            SendOutput(output);
+            TrySendFin();
+        }
+    }
+
+    /// <summary>
+    /// Calls the handler outside the per-message path (<see cref="IInlineHandler.OnConnected"/>,
+    /// <see cref="IInlineHandler.OnEndOfStream"/>); false if it threw, which <see cref="HandlerFailed"/> has then handled.
+    /// </summary>
+    private bool TryCallHandler(Action<IInlineHandler, Connection, InlineOutput> call, InlineOutput output)
+    {
+        _inlineInHandler = true;
+        try
+        {
+            call(_inlineHandler!, this, output);
+            return true;
+        }
+        catch (Exception e)
+        {
+            _inlineInHandler = false;
+            HandlerFailed(e, output);
+            return false;
+        }
+        finally
+        {
+            _inlineInHandler = false;
+        }
     }
 
     /// <summary>The peer's FIN was read, or the connection failed: input is finished. Under the lock.</summary>
@@ -367,21 +421,10 @@ public sealed partial class Connection : IEpollListener
         _inlineInputEnded = true;
         if (!_inlineDiscarding && output is not null)
         {
-            _inlineInHandler = true;
-            try
+            if (!TryCallHandler(static (handler, c, o) => handler.OnEndOfStream(c, new ReadOnlySequence<byte>(c._unconsumed ?? [], 0, c._unconsumedLength), o), output))
             {
-                _inlineHandler!.OnEndOfStream(this, new ReadOnlySequence<byte>(_unconsumed ?? [], 0, _unconsumedLength), output);
-            }
-            catch (Exception e)
-            {
-                _inlineInHandler = false;
-                HandlerFailed(e, output);
                 InputFinished();
                 return;
-            }
-            finally
-            {
-                _inlineInHandler = false;
             }
 
             if (Volatile.Read(ref _aborted) == 0)

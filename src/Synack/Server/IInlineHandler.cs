@@ -33,6 +33,15 @@ namespace Synack.Server;
 public interface IInlineHandler
 {
     /// <summary>
+    /// The connection has started, before any input: what is written to <paramref name="output"/> is sent first (a
+    /// client's first requests, a server's greeting). Called once, on the transport's thread, under the same rules as
+    /// <see cref="OnReceived"/>. The default writes nothing.
+    /// </summary>
+    void OnConnected(Connection connection, IBufferWriter<byte> output)
+    {
+    }
+
+    /// <summary>
     /// Handles received bytes: all that arrived, after what earlier calls left unconsumed. Returns how many bytes (from
     /// the start of <paramref name="input"/>) it consumed; the rest is offered again, with more, at the next call.
     /// </summary>

@@ -20,6 +20,20 @@ internal static class InlineHandlerAdapter
         PipeReader input = connection.Input;
         PipeWriter output = connection.Output;
         long unconsumed = 0;
+        await connection.SendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            handler.OnConnected(connection, output);
+            if ((await output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+            {
+                return;
+            }
+        }
+        finally
+        {
+            connection.SendLock.Release();
+        }
+
         while (true)
         {
             // At a message boundary: marked idle, so a draining server wakes the read (IsCanceled) and the handler ends.

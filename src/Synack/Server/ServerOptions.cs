@@ -67,7 +67,10 @@ public sealed class ServerOptions
     /// environment variable <c>SYNACK_TRANSPORT=epoll</c> or <c>=sockets</c> changes the default (CI runs the functional
     /// and CLI tests both ways).
     /// </summary>
-    public SynackTransport Transport { get; set; } = DefaultTransport();
+    public SynackTransport Transport { get; set; } = Synack.Transport.EngineChoice.Default();
+
+    /// <summary>The epoll loops to serve on; <c>null</c> for the process's default group (the load generator pins its own).</summary>
+    internal Synack.Transport.Epoll.EpollLoopGroup? Loops { get; set; }
 
     /// <summary>Serve TLS on every endpoint; <c>null</c> (default) for plain TCP. The PROXY header, when configured, comes first.</summary>
     public Tls.TlsServerOptions? Tls { get; set; }
@@ -110,8 +113,4 @@ public sealed class ServerOptions
         ArgumentException.ThrowIfNullOrEmpty(path);
         return Listen(new UnixDomainSocketEndPoint(path));
     }
-
-    private static SynackTransport DefaultTransport() =>
-        Enum.TryParse(Environment.GetEnvironmentVariable("SYNACK_TRANSPORT"), ignoreCase: true, out SynackTransport chosen)
-            && Enum.IsDefined(chosen) ? chosen : SynackTransport.Auto;
 }

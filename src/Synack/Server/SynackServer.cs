@@ -215,7 +215,7 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
         try
         {
             bool epoll = UseEpoll();
-            connection = new Connection(socket, _options.Connection, _time, isServer: true, epoll ? Synack.Transport.Epoll.EpollLoop.Next() : null,
+            connection = new Connection(socket, _options.Connection, _time, isServer: true, epoll ? (_options.Loops ?? Synack.Transport.Epoll.EpollLoopGroup.Default).Next() : null,
                 epoll && _options.Connection.Heartbeat is null ? _inlineHandler : null)
             {
                 WatchedByServer = true,
@@ -275,10 +275,8 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
     /// The epoll transport when asked for (or, with Auto, when the inline fast path applies), supported, and the
     /// connection starts with plain bytes (no TLS, no PROXY header).
     /// </summary>
-    private bool UseEpoll() =>
-        (_options.Transport == SynackTransport.Epoll
-            || (_options.Transport == SynackTransport.Auto && _inlineHandler is not null && _options.Connection.Heartbeat is null))
-        && Synack.Transport.Epoll.EpollLoop.IsSupported && _options.Tls is null && _options.ProxyProtocol is null;
+    private bool UseEpoll() => EngineChoice.UsesEpoll(_options.Transport, _inlineHandler is not null,
+        _options.Connection.Heartbeat is not null, _options.Tls is not null, _options.ProxyProtocol is not null);
 
     /// <summary>
     /// What comes before the handler: the PROXY header (read from the raw socket, before TLS), then the TLS handshake.

@@ -58,6 +58,50 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task BenchReportsTheClientEngineAndItsThreadsAndRecordsThemInTheJson()
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"synack-bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            CliResult result = await CliRunner.RunAsync(["bench", "-d", "500ms", "-w", "0", "-c", "4", "--threads", "2", "--json", json]);
+
+            Assert.True(result.ExitCode == 0, result.Output + result.Error);
+            Assert.Contains("epoll inline client, 2 thread(s)", result.Error);
+            using var report = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+            JsonElement root = report.RootElement;
+            Assert.Equal(2, root.GetProperty("clientThreads").GetInt32());
+            Assert.StartsWith("epoll inline client", root.GetProperty("clientEngine").GetString());
+            Assert.Equal("epoll", root.GetProperty("serverTransport").GetString());
+            Assert.False(string.IsNullOrEmpty(root.GetProperty("version").GetString()));
+            Assert.True(root.GetProperty("startedAt").GetDateTimeOffset() > DateTimeOffset.UnixEpoch);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public async Task WhenEveryConnectionIsRefusedBenchReportsItAtOnceInsteadOfAfterTheWarmUpAndDuration()
+    {
+        int port = UnusedPort();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        CliResult result = await CliRunner.RunAsync(["bench", $"127.0.0.1:{port}", "-c", "5", "-w", "30s", "-d", "30s"]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Matches(@"errors: refused +│ +5 ", result.Output);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"took {clock.Elapsed}: the 30 s warm-up was waited out");
+    }
+
+    private static int UnusedPort()
+    {
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    [Fact]
     public async Task TransportIsAUsageErrorAgainstARemoteServer()
     {
         CliResult result = await CliRunner.RunAsync(["bench", "127.0.0.1:1", "--transport", "epoll"]);

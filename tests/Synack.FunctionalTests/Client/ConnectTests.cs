@@ -8,16 +8,20 @@ using Synack.Server;
 
 namespace Synack.FunctionalTests.Client;
 
+/// <summary>Connect's six failure modes and Happy Eyeballs, on both client engines: the runtime's sockets and a non-blocking connect on epoll.</summary>
 public sealed class ConnectTests
 {
+    public static TheoryData<SynackTransport> Transports => new() { SynackTransport.Sockets, SynackTransport.Epoll };
+
     private static readonly ConnectionHandler Greeter = async c => await c.SendLineAsync("hello");
 
-    [Fact]
-    public async Task ConnectToAPortWithNoListenerFailsAsRefusedWithAnActionableMessage()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task ConnectToAPortWithNoListenerFailsAsRefusedWithAnActionableMessage(SynackTransport transport)
     {
         int port = Loopback.UnusedPort();
 
-        var error = await Assert.ThrowsAsync<SynackException>(() => SynackClient.ConnectAsync("127.0.0.1", port));
+        var error = await Assert.ThrowsAsync<SynackException>(() => SynackClient.ConnectAsync("127.0.0.1", port, new ConnectOptions { Transport = transport }));
 
         Assert.Equal(ErrorKind.Refused, error.Kind);
         Assert.Equal(SocketError.ConnectionRefused, error.SocketError);
@@ -25,23 +29,26 @@ public sealed class ConnectTests
         Assert.Equal($"connect tcp 127.0.0.1:{port} : connection refused (no server is listening; retry with backoff)", error.Message);
     }
 
-    [Fact]
-    public async Task ConnectByNameResolvesAndReachesTheServer()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task ConnectByNameResolvesAndReachesTheServer(SynackTransport transport)
     {
         await using var server = Loopback.StartServer(Greeter);
 
-        await using Connection client = await SynackClient.ConnectAsync("localhost", server.EndPoint().Port).Within();
+        await using Connection client = await SynackClient.ConnectAsync("localhost", server.EndPoint().Port, new ConnectOptions { Transport = transport }).Within();
 
         Assert.Equal("hello", await client.ReadLineAsync().Within());
     }
 
-    [Fact]
-    public async Task ConnectFallsBackToIPv4WhenTheIPv6AddressRefuses()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task ConnectFallsBackToIPv4WhenTheIPv6AddressRefuses(SynackTransport transport)
     {
         await using var server = Loopback.StartServer(Greeter); // IPv4 only
         var options = new ConnectOptions
         {
             Resolver = (_, _) => Task.FromResult(new[] { IPAddress.IPv6Loopback, IPAddress.Loopback }),
+            Transport = transport,
         };
 
         await using Connection client = await SynackClient.ConnectAsync("dual.test", server.EndPoint().Port, options).Within();
@@ -50,8 +57,9 @@ public sealed class ConnectTests
         Assert.Equal("hello", await client.ReadLineAsync().Within());
     }
 
-    [Fact]
-    public async Task HappyEyeballsConnectsToTheSecondAddressWhileTheFirstHangs()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task HappyEyeballsConnectsToTheSecondAddressWhileTheFirstHangs(SynackTransport transport)
     {
         using var hole = new BlackHole();
         await using var server = SynackServer.Start(new ServerOptions().Listen(IPAddress.IPv6Loopback, hole.EndPoint.Port), Greeter);
@@ -60,6 +68,7 @@ public sealed class ConnectTests
             // The first address black-holes SYNs; without racing, the connect would wait out the whole timeout.
             Resolver = (_, _) => Task.FromResult(new[] { IPAddress.Loopback, IPAddress.IPv6Loopback }),
             ConnectTimeout = TimeSpan.FromSeconds(20),
+            Transport = transport,
         };
 
         await using Connection client = await SynackClient.ConnectAsync("racing.test", hole.EndPoint.Port, options).WaitAsync(TimeSpan.FromSeconds(15));
@@ -68,11 +77,12 @@ public sealed class ConnectTests
         Assert.Equal("hello", await client.ReadLineAsync().Within());
     }
 
-    [Fact]
-    public async Task ConnectToASilentHostFailsAsTimedOutAfterTheConnectTimeout()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task ConnectToASilentHostFailsAsTimedOutAfterTheConnectTimeout(SynackTransport transport)
     {
         using var hole = new BlackHole();
-        var options = new ConnectOptions { ConnectTimeout = TimeSpan.FromMilliseconds(300) };
+        var options = new ConnectOptions { ConnectTimeout = TimeSpan.FromMilliseconds(300), Transport = transport };
 
         var error = await Assert.ThrowsAsync<SynackException>(() =>
             SynackClient.ConnectAsync("127.0.0.1", hole.EndPoint.Port, options)).Within();
@@ -81,12 +91,13 @@ public sealed class ConnectTests
         Assert.StartsWith($"connect tcp 127.0.0.1:{hole.EndPoint.Port} : no connection within 0.3 s", error.Message);
     }
 
-    [Fact]
-    public async Task CancellingAConnectThrowsOperationCanceled()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task CancellingAConnectThrowsOperationCanceled(SynackTransport transport)
     {
         using var hole = new BlackHole();
         using var cts = new CancellationTokenSource();
-        Task<Connection> connecting = SynackClient.ConnectAsync("127.0.0.1", hole.EndPoint.Port, cancellationToken: cts.Token);
+        Task<Connection> connecting = SynackClient.ConnectAsync("127.0.0.1", hole.EndPoint.Port, new ConnectOptions { Transport = transport }, cts.Token);
         cts.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connecting).Within();

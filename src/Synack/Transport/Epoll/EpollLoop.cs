@@ -7,8 +7,8 @@ namespace Synack.Transport.Epoll;
 /// An event loop that drives Linux epoll directly: one thread blocked in epoll_wait, sockets registered once,
 /// edge-triggered, for input and output. Each edge wakes the socket's waiting pump inline on this thread, so a request
 /// is read, handled and answered without a thread-pool hop (the model of kestrel-linux-transport and of the C yardstick).
-/// One loop per core, connections spread round-robin; the loops live as long as the process, like the runtime's own
-/// socket engine threads.
+/// Loops come in groups (<see cref="EpollLoopGroup"/>: one loop per core by default, connections spread round-robin);
+/// they live as long as the process, like the runtime's own socket engine threads.
 /// </summary>
 internal sealed unsafe class EpollLoop
 {
@@ -19,15 +19,14 @@ internal sealed unsafe class EpollLoop
     /// with EPOLLOUT always on, every ACK that frees send-buffer space wakes the loop, doubling its events for nothing.
     /// </summary>
     private const uint InputEvents = EpollNative.In | EpollNative.RdHup | EpollNative.EdgeTriggered;
-    private static EpollLoop[]? s_loops;
-    private static int s_next;
-    private static object? s_loopsLock;
-
     private readonly int _epfd;
     private readonly object _gate = new();
     private EpollRegistration?[] _byFd = new EpollRegistration?[1024];
 
-    private EpollLoop(int index)
+    private readonly int _cpu;
+
+    /// <summary>Starts a loop thread named <paramref name="name"/>, pinned to <paramref name="cpu"/> unless it is negative.</summary>
+    internal EpollLoop(string name, int cpu)
     {
         _epfd = EpollNative.Create(EpollNative.EpollCloexec);
         if (_epfd < 0)
@@ -35,20 +34,16 @@ internal sealed unsafe class EpollLoop
             throw new SocketException(Marshal.GetLastPInvokeError());
         }
 
-        new Thread(Run) { IsBackground = true, Name = $"synack-epoll-{index}" }.Start();
+        _cpu = cpu;
+        new Thread(Run) { IsBackground = true, Name = name }.Start();
     }
 
     /// <summary>Linux on x86-64 or ARM64: the platforms whose <c>struct epoll_event</c> layout is declared.</summary>
     public static bool IsSupported => OperatingSystem.IsLinux()
         && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
-    /// <summary>The next loop, round-robin; the loops (one per available core) start on first use, exactly once.</summary>
-    public static EpollLoop Next()
-    {
-        EpollLoop[] loops = LazyInitializer.EnsureInitialized(ref s_loops, ref s_loopsLock,
-            static () => Enumerable.Range(0, Environment.ProcessorCount).Select(i => new EpollLoop(i)).ToArray());
-        return loops[(int)((uint)Interlocked.Increment(ref s_next) % (uint)loops.Length)];
-    }
+    /// <summary>The next loop of the default group (one loop per available core), round-robin.</summary>
+    public static EpollLoop Next() => EpollLoopGroup.Default.Next();
 
     /// <summary>Watches a non-blocking socket for input and output edges, waking its readiness signals, until <see cref="Unregister"/>.</summary>
     public EpollRegistration Register(Socket socket) => Add(new EpollRegistration(this, socket, listener: null));
@@ -105,6 +100,11 @@ internal sealed unsafe class EpollLoop
 
     private void Run()
     {
+        if (_cpu >= 0)
+        {
+            EpollNative.PinCurrentThread(_cpu); // best effort: a CPU outside the process's set leaves the thread unpinned
+        }
+
         int size = EpollNative.EventSize;
         byte* events = (byte*)NativeMemory.AllocZeroed((nuint)(MaxEvents * size));
         while (true)

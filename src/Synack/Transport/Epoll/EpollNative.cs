@@ -89,6 +89,23 @@ internal static unsafe partial class EpollNative
         return Control(epfd, op, fd, ev);
     }
 
+    [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
+    private static partial int SetAffinity(int pid, nint size, ulong* mask);
+
+    /// <summary>Pins the calling thread to one CPU (sched_setaffinity with pid 0 means the calling thread); false if refused.</summary>
+    public static bool PinCurrentThread(int cpu)
+    {
+        if ((uint)cpu >= 1024)
+        {
+            return false;
+        }
+
+        ulong* mask = stackalloc ulong[16]; // a 1024-CPU cpu_set_t, glibc's default size
+        new Span<ulong>(mask, 16).Clear();
+        mask[cpu / 64] = 1UL << (cpu % 64);
+        return SetAffinity(0, 16 * sizeof(ulong), mask) == 0;
+    }
+
     public static int Remove(int epfd, int fd)
     {
         byte* ev = stackalloc byte[16]; // ignored by the kernel for EPOLL_CTL_DEL, but must not be NULL before Linux 2.6.9

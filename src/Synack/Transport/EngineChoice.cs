@@ -1,0 +1,30 @@
+using Synack.Server;
+using Synack.Transport.Epoll;
+
+namespace Synack.Transport;
+
+/// <summary>
+/// The one place that decides which engine a connection runs on, for servers and clients alike (issue 12: it was decided
+/// in three places). <see cref="SynackTransport.Auto"/> puts inline handlers, which promise not to block, on the epoll
+/// fast path, and everything else on the runtime's sockets, where a handler that blocks holds up only itself.
+/// </summary>
+internal static class EngineChoice
+{
+    /// <summary>
+    /// The default for <see cref="ServerOptions.Transport"/> and <see cref="Client.ConnectOptions.Transport"/>:
+    /// <c>SYNACK_TRANSPORT</c> (auto, sockets or epoll) when set, so a whole suite or tool can be moved to one engine,
+    /// else <see cref="SynackTransport.Auto"/>.
+    /// </summary>
+    public static SynackTransport Default() =>
+        Enum.TryParse(Environment.GetEnvironmentVariable("SYNACK_TRANSPORT"), ignoreCase: true, out SynackTransport chosen)
+            && Enum.IsDefined(chosen) ? chosen : SynackTransport.Auto;
+
+    /// <summary>
+    /// True when a connection with these traits runs on epoll: asked for (<see cref="SynackTransport.Epoll"/>, or
+    /// <see cref="SynackTransport.Auto"/> with an inline handler and no heartbeat), supported here (Linux x64/ARM64), and
+    /// with no TLS or PROXY preamble, which still run over the runtime's sockets.
+    /// </summary>
+    public static bool UsesEpoll(SynackTransport requested, bool inlineHandler, bool heartbeat, bool tls, bool proxyProtocol) =>
+        (requested == SynackTransport.Epoll || (requested == SynackTransport.Auto && inlineHandler && !heartbeat))
+        && EpollLoop.IsSupported && !tls && !proxyProtocol;
+}
