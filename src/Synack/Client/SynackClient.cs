@@ -70,7 +70,7 @@ public static class SynackClient
         {
             IReadOnlyList<IPAddress> addresses = await ResolveAsync(host, target, options, linked.Token).ConfigureAwait(false);
             IPEndPoint[] endPoints = addresses.Select(a => new IPEndPoint(a, port)).ToArray();
-            EpollLoop? loop = EngineChoice.UsesEpoll(options.Transport, handler is not null, options.Connection.Heartbeat is not null, options.Tls is not null, proxyProtocol: false)
+            EpollLoop? loop = EngineChoice.UsesEpoll(options.Transport, handler is not null)
                 ? (options.Loops ?? EpollLoopGroup.Default).Next()
                 : null;
             Socket socket = await HappyEyeballs.RaceAsync(endPoints, options.AttemptDelay, options.TimeProvider,
@@ -144,7 +144,8 @@ public static class SynackClient
         Connection connection;
         try
         {
-            connection = new Connection(socket, options.Connection, options.TimeProvider, isServer: false, loop, handler);
+            // The inline engine has no TLS: over TLS an inline handler runs over the pipes, on the same engine.
+            connection = new Connection(socket, options.Connection, options.TimeProvider, isServer: false, loop, options.Tls is null ? handler : null);
         }
         catch
         {

@@ -27,6 +27,15 @@ public sealed partial class Connection
     /// <summary>Stops watching the socket before it is closed (for a connection that failed before it started).</summary>
     internal void UnregisterEpoll() => _epoll?.Unregister();
 
+    /// <summary>
+    /// One recv() for a preamble read before the pumps start (the PROXY header), on this connection's engine and
+    /// cancellable: 0 at the peer's FIN. Never consumes more than <paramref name="buffer"/> holds.
+    /// </summary>
+    internal ValueTask<int> ReceivePreambleAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _epoll is { } epoll
+            ? EpollStream.ReceiveAsync(_socket, epoll, buffer, cancellationToken)
+            : _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
     /// <summary>One recv() into <paramref name="buffer"/>: 0 means the peer's FIN.</summary>
     private ValueTask<int> ReceiveRawAsync(Memory<byte> buffer) =>
         _epoll is { } epoll ? ReceiveEpollAsync(epoll.Readable, buffer) : _socket.ReceiveAsync(buffer, SocketFlags.None);

@@ -579,10 +579,18 @@ public sealed partial class Connection : IEpollListener
             return;
         }
 
-        ReadOnlySpan<byte> data = output.Written;
+        SendInline(output.Written);
+        output.Reset();
+    }
+
+    /// <summary>
+    /// Sends <paramref name="data"/> after anything queued (so replies and heartbeats never interleave: each is whole in
+    /// the stream); dropped after CompleteOutput or an abort, when there is no stream left to carry it. Under the lock.
+    /// </summary>
+    private void SendInline(ReadOnlySpan<byte> data)
+    {
         if (Volatile.Read(ref _finSent) != 0 || Volatile.Read(ref _aborted) != 0)
         {
-            output.Reset(); // written after CompleteOutput or an abort: there is no stream left to carry it
             return;
         }
 
@@ -596,7 +604,6 @@ public sealed partial class Connection : IEpollListener
             }
             else if (error != SocketError.WouldBlock)
             {
-                output.Reset();
                 FailInline(new SocketException((int)error), "write");
                 return;
             }
@@ -606,9 +613,19 @@ public sealed partial class Connection : IEpollListener
         {
             Queue(data);
         }
-
-        output.Reset();
     }
+
+    /// <summary>
+    /// An application heartbeat on the inline path (<see cref="ConnectionOptions.Heartbeat"/>): sent between handler
+    /// calls, after any queued reply, unless the output is finishing. From the heartbeat timer's thread.
+    /// </summary>
+    private void SendHeartbeatInline(ReadOnlyMemory<byte> payload) => UnderGate(c =>
+    {
+        if (c._inlineStarted && !c._inlineFinPending && !c._inlineSocketClosed)
+        {
+            c.SendInline(payload.Span);
+        }
+    });
 
     private void Queue(ReadOnlySpan<byte> data)
     {

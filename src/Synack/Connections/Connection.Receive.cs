@@ -77,7 +77,7 @@ public sealed partial class Connection
             {
                 // Zero-byte read: wait for readability without holding a buffer, so idle connections pin no memory.
                 // (Over TLS a read may be satisfied from SslStream's own buffer, so TLS reads go straight in.)
-                if (_epoll is { } epoll)
+                if (_epoll is { } epoll && _tls is null)
                 {
                     // Wait for an input edge newer than the last read that emptied the socket (else it may hold more).
                     if (_inputDrained)

@@ -203,6 +203,12 @@ public sealed partial class Connection
         try
         {
             Interlocked.Exchange(ref _lastSend, _time.GetTimestamp()); // one heartbeat per interval, even before it is sent
+            if (IsInline)
+            {
+                SendHeartbeatInline(heartbeat.Payload);
+                return;
+            }
+
             await SendAsync(heartbeat.Payload).ConfigureAwait(false);
         }
         catch (Errors.SynackException)

@@ -32,7 +32,11 @@ public sealed partial class Connection
 
     private async Task StartTlsAsync(Func<SslStream, CancellationToken, Task> handshake, TimeSpan timeout)
     {
-        var ssl = new SslStream(new NetworkStream(_socket, ownsSocket: false), leaveInnerStreamOpen: true);
+        // TLS is an adapter over the engine's byte stream: the runtime's socket stream, or the epoll loop's.
+        Stream transport = _epoll is { } epoll
+            ? new Transport.Epoll.EpollStream(_socket, epoll, (Transport.Epoll.EpollSender)_sender)
+            : new NetworkStream(_socket, ownsSocket: false);
+        var ssl = new SslStream(transport, leaveInnerStreamOpen: true);
         using var deadline = new CancellationTokenSource(timeout, _time);
         try
         {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Sockets;
 using Synack.Errors;
 
 namespace Synack.ProxyProtocol;
@@ -7,6 +6,8 @@ namespace Synack.ProxyProtocol;
 /// <summary>
 /// Reads a PROXY header straight from the socket, before anything else (the pumps, TLS) touches it, and never consumes
 /// a byte past the header: what follows (request bytes, a TLS ClientHello) stays in the kernel for the next reader.
+/// <c>receive</c> is the connection's engine's raw recv() (the runtime's sockets or the epoll loop's), so the header is
+/// read on whichever engine the connection runs.
 /// </summary>
 /// <remarks>
 /// 12 bytes first (both signatures fit, and no v1 header is shorter than 15); then, for v2, the 4 remaining fixed bytes
@@ -15,7 +16,7 @@ namespace Synack.ProxyProtocol;
 /// </remarks>
 internal static class ProxyHeaderReader
 {
-    public static async Task<ProxyHeader?> ReadAsync(Socket socket, ProxyHeaderCodec codec, CancellationToken cancellationToken)
+    public static async Task<ProxyHeader?> ReadAsync(Receive socket, ProxyHeaderCodec codec, CancellationToken cancellationToken)
     {
         byte[] header = new byte[codec.MaxFrameLength];
         if (!await ReadExactlyAsync(socket, header.AsMemory(0, 12), cancellationToken).ConfigureAwait(false))
@@ -68,11 +69,14 @@ internal static class ProxyHeaderReader
             : throw SynackException.Protocol("malformed PROXY header");
     }
 
-    private static async Task<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    /// <summary>One recv() of at most <c>buffer.Length</c> bytes: 0 at the peer's FIN; a <see cref="System.Net.Sockets.SocketException"/> on failure.</summary>
+    public delegate ValueTask<int> Receive(Memory<byte> buffer, CancellationToken cancellationToken);
+
+    private static async Task<bool> ReadExactlyAsync(Receive socket, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         while (!buffer.IsEmpty)
         {
-            int received = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            int received = await socket(buffer, cancellationToken).ConfigureAwait(false);
             if (received == 0)
             {
                 return false;

@@ -59,8 +59,8 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
 
     /// <summary>
     /// Creates a server for an <see cref="IInlineHandler"/>: on the epoll transport it runs on the loop threads with no
-    /// pipes (the fast path); on the sockets transport, with TLS, a PROXY header or a heartbeat, over the connection's
-    /// pipes. Call <see cref="Start()"/> to listen.
+    /// pipes (the fast path, heartbeats included); on the sockets transport, or behind TLS or a PROXY header, over the
+    /// connection's pipes. Call <see cref="Start()"/> to listen.
     /// </summary>
     public SynackServer(ServerOptions options, IInlineHandler handler, TimeProvider? timeProvider = null)
         : this(options, InlineHandlerAdapter.OverPipes(handler ?? throw new ArgumentNullException(nameof(handler))), timeProvider)
@@ -216,7 +216,8 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
         {
             bool epoll = UseEpoll();
             connection = new Connection(socket, _options.Connection, _time, isServer: true, epoll ? (_options.Loops ?? Synack.Transport.Epoll.EpollLoopGroup.Default).Next() : null,
-                epoll && _options.Connection.Heartbeat is null ? _inlineHandler : null)
+                // The inline engine runs no preamble (TLS, a PROXY header): with one, an inline handler runs over pipes.
+                epoll && _options.Tls is null && _options.ProxyProtocol is null ? _inlineHandler : null)
             {
                 WatchedByServer = true,
             };
@@ -267,16 +268,12 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
 
     /// <summary>
     /// The transport this server's connections use: <see cref="ServerOptions.Transport"/> with <see cref="SynackTransport.Auto"/>
-    /// resolved, and <see cref="SynackTransport.Sockets"/> wherever epoll does not apply (another OS, TLS, PROXY).
+    /// resolved, and <see cref="SynackTransport.Sockets"/> wherever epoll does not apply (another OS or architecture).
     /// </summary>
     public SynackTransport Transport => UseEpoll() ? SynackTransport.Epoll : SynackTransport.Sockets;
 
-    /// <summary>
-    /// The epoll transport when asked for (or, with Auto, when the inline fast path applies), supported, and the
-    /// connection starts with plain bytes (no TLS, no PROXY header).
-    /// </summary>
-    private bool UseEpoll() => EngineChoice.UsesEpoll(_options.Transport, _inlineHandler is not null,
-        _options.Connection.Heartbeat is not null, _options.Tls is not null, _options.ProxyProtocol is not null);
+    /// <summary>The epoll transport when asked for (or, with Auto, for an inline handler) and supported: see <see cref="EngineChoice"/>.</summary>
+    private bool UseEpoll() => EngineChoice.UsesEpoll(_options.Transport, _inlineHandler is not null);
 
     /// <summary>
     /// What comes before the handler: the PROXY header (read from the raw socket, before TLS), then the TLS handshake.
@@ -322,7 +319,7 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
         ProxyProtocol.ProxyHeader? header;
         try
         {
-            header = await ProxyProtocol.ProxyHeaderReader.ReadAsync(connection.Socket, new ProxyProtocol.ProxyHeaderCodec(proxy.MaxHeaderLength), timeout.Token)
+            header = await ProxyProtocol.ProxyHeaderReader.ReadAsync(connection.ReceivePreambleAsync, new ProxyProtocol.ProxyHeaderCodec(proxy.MaxHeaderLength), timeout.Token)
                 .ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)

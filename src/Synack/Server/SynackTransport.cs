@@ -4,9 +4,9 @@ namespace Synack.Server;
 public enum SynackTransport
 {
     /// <summary>
-    /// The default: <see cref="Epoll"/> for a server whose handler is an <see cref="IInlineHandler"/> (it promises not to
-    /// block, so running it on the loop threads is safe) where the fast path applies (Linux on x86-64 or ARM64, no TLS,
-    /// PROXY or heartbeat); <see cref="Sockets"/> for everything else, so an async handler that blocks never stalls other
+    /// The default: <see cref="Epoll"/> for a server or client whose handler is an <see cref="IInlineHandler"/> (it promises
+    /// not to block, so running it on the loop threads is safe) on Linux x86-64 or ARM64, with or without TLS, PROXY or a
+    /// heartbeat; <see cref="Sockets"/> for everything else, so an async handler that blocks never stalls other
     /// connections unless the application chose <see cref="Epoll"/>. <see cref="SynackServer.Transport"/> says which.
     /// </summary>
     Auto,
@@ -22,7 +22,8 @@ public enum SynackTransport
     /// direct syscalls, and the handler runs inline on its loop thread up to its next await, with no thread-pool hop (as
     /// kestrel-linux-transport did). Several times less CPU per message (docs/benchmarks.md), but a handler that blocks or
     /// computes for long stalls every connection on its loop: offload such work with <c>Task.Run</c>. Linux on x86-64 or
-    /// ARM64 only (elsewhere <see cref="Sockets"/> is used); TLS and PROXY protocol listeners use <see cref="Sockets"/>.
+    /// ARM64 only (elsewhere <see cref="Sockets"/> is used). TLS (SslStream over the loop's stream), PROXY headers and
+    /// heartbeats run on it too; an inline handler behind TLS or PROXY runs over the connection's pipes on the loop.
     /// </summary>
     Epoll,
 }

@@ -20,11 +20,12 @@ internal static class EngineChoice
             && Enum.IsDefined(chosen) ? chosen : SynackTransport.Auto;
 
     /// <summary>
-    /// True when a connection with these traits runs on epoll: asked for (<see cref="SynackTransport.Epoll"/>, or
-    /// <see cref="SynackTransport.Auto"/> with an inline handler and no heartbeat), supported here (Linux x64/ARM64), and
-    /// with no TLS or PROXY preamble, which still run over the runtime's sockets.
+    /// True when a connection runs on epoll: asked for (<see cref="SynackTransport.Epoll"/>, or
+    /// <see cref="SynackTransport.Auto"/> with an inline handler) and supported here (Linux x64/ARM64). Nothing else moves
+    /// a connection off epoll any more (issue 12): the inline engine sends heartbeats between calls, TLS is an SslStream
+    /// over the loop's stream (<see cref="EpollStream"/>), and a PROXY header is read with the loop's recv(). With TLS or
+    /// PROXY an inline handler runs over the connection's pipes, on the same engine.
     /// </summary>
-    public static bool UsesEpoll(SynackTransport requested, bool inlineHandler, bool heartbeat, bool tls, bool proxyProtocol) =>
-        (requested == SynackTransport.Epoll || (requested == SynackTransport.Auto && inlineHandler && !heartbeat))
-        && EpollLoop.IsSupported && !tls && !proxyProtocol;
+    public static bool UsesEpoll(SynackTransport requested, bool inlineHandler) =>
+        (requested == SynackTransport.Epoll || (requested == SynackTransport.Auto && inlineHandler)) && EpollLoop.IsSupported;
 }

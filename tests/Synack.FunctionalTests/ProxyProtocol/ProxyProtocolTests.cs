@@ -27,12 +27,26 @@ public sealed class ProxyProtocolTests
         return output.WrittenSpan.ToArray();
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public async Task BehindATrustedProxyTheHandlerSeesTheRealClientAndTheBytesAfterTheHeader(int version)
+    /// <summary>PROXY listeners on either engine: the header is read with the engine's own recv() (issue 12).</summary>
+    public static TheoryData<int, SynackTransport> VersionsAndTransports => new()
     {
-        await using var server = Loopback.StartServer(WhoAmI, o => o.ProxyProtocol = new ProxyProtocolOptions().Trust(IPNetwork.Parse("127.0.0.0/8")));
+        { 1, SynackTransport.Sockets }, { 2, SynackTransport.Sockets }, { 1, SynackTransport.Epoll }, { 2, SynackTransport.Epoll },
+    };
+
+    public static TheoryData<SynackTransport> Transports => new() { SynackTransport.Sockets, SynackTransport.Epoll };
+
+    private static Action<ServerOptions> Proxied(SynackTransport transport, ProxyProtocolOptions proxy) => o =>
+    {
+        o.Transport = transport;
+        o.ProxyProtocol = proxy;
+    };
+
+    [Theory]
+    [MemberData(nameof(VersionsAndTransports))]
+    public async Task BehindATrustedProxyTheHandlerSeesTheRealClientAndTheBytesAfterTheHeader(int version, SynackTransport transport)
+    {
+        await using var server = Loopback.StartServer(WhoAmI, Proxied(transport, new ProxyProtocolOptions().Trust(IPNetwork.Parse("127.0.0.0/8"))));
+        Assert.Equal(transport, server.Transport);
         using Socket proxy = await Loopback.ConnectRawAsync(server.EndPoint());
 
         await proxy.SendAsync(Header(version, "203.0.113.7:40000", "198.51.100.1:443").Concat("hello\n"u8.ToArray()).ToArray());
@@ -40,10 +54,11 @@ public sealed class ProxyProtocolTests
         Assert.Equal("hello from 203.0.113.7:40000\n", System.Text.Encoding.ASCII.GetString(await proxy.ReadExactlyAsync(29)));
     }
 
-    [Fact]
-    public async Task AnUntrustedPeerIsRejectedSoItCannotSpoofItsAddress()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AnUntrustedPeerIsRejectedSoItCannotSpoofItsAddress(SynackTransport transport)
     {
-        await using var server = Loopback.StartServer(WhoAmI, o => o.ProxyProtocol = new ProxyProtocolOptions().Trust(IPNetwork.Parse("10.0.0.0/8")));
+        await using var server = Loopback.StartServer(WhoAmI, Proxied(transport, new ProxyProtocolOptions().Trust(IPNetwork.Parse("10.0.0.0/8"))));
 
         // Rejected with RST at once: it may already surface at connect() or while sending.
         await Assert.ThrowsAsync<SocketException>(async () =>
@@ -54,10 +69,11 @@ public sealed class ProxyProtocolTests
         });
     }
 
-    [Fact]
-    public async Task DirectConnectionsMayBeAllowedAndThenKeepTheirOwnAddress()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task DirectConnectionsMayBeAllowedAndThenKeepTheirOwnAddress(SynackTransport transport)
     {
-        await using var server = Loopback.StartServer(WhoAmI, o => o.ProxyProtocol = new ProxyProtocolOptions { AllowDirectConnections = true }.Trust(IPNetwork.Parse("10.0.0.0/8")));
+        await using var server = Loopback.StartServer(WhoAmI, Proxied(transport, new ProxyProtocolOptions { AllowDirectConnections = true }.Trust(IPNetwork.Parse("10.0.0.0/8"))));
         using Socket direct = await Loopback.ConnectRawAsync(server.EndPoint());
 
         await direct.SendAsync("hi\n"u8.ToArray());
@@ -66,14 +82,15 @@ public sealed class ProxyProtocolTests
         Assert.Equal($"hi from {direct.LocalEndPoint}\n", reply);
     }
 
-    [Fact]
-    public async Task AProxyThatNeverSendsTheHeaderIsAbortedAfterTheHeaderTimeout()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AProxyThatNeverSendsTheHeaderIsAbortedAfterTheHeaderTimeout(SynackTransport transport)
     {
         var time = new FakeTimeProvider();
         var connections = new System.Collections.Concurrent.ConcurrentQueue<Connection>();
         await using var server = Loopback.StartServer(
             c => Task.CompletedTask,
-            o => o.ProxyProtocol = new ProxyProtocolOptions { HeaderTimeout = TimeSpan.FromSeconds(2) }.Trust(IPNetwork.Parse("127.0.0.0/8")),
+            Proxied(transport, new ProxyProtocolOptions { HeaderTimeout = TimeSpan.FromSeconds(2) }.Trust(IPNetwork.Parse("127.0.0.0/8"))),
             time);
         using Socket silent = await Loopback.ConnectRawAsync(server.EndPoint());
         await silent.SendAsync("PROXY TCP4 "u8.ToArray()); // half a header, then nothing

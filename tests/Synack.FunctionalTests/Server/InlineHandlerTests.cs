@@ -346,4 +346,23 @@ public sealed class InlineHandlerTests
         Assert.Throws<InvalidOperationException>(() => onServer.Output);
         await Assert.ThrowsAsync<InvalidOperationException>(() => onServer.SendAsync("x"u8.ToArray()).AsTask());
     }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AnInlineHandlersConnectionSendsItsHeartbeatOnEitherTransportWhenNothingWasSentForItsInterval(SynackTransport transport)
+    {
+        var time = new FakeTimeProvider();
+        await using var server = Start(InlineHandlers.Echo, transport, o => o.Connection.Heartbeat = new Heartbeat(TimeSpan.FromSeconds(5), "\n"u8.ToArray()), time);
+        Assert.Equal(transport, server.Transport); // a heartbeat no longer moves an inline handler off the fast path
+        using Socket client = await Loopback.ConnectRawAsync(server.EndPoint());
+        await client.SendAsync("x"u8.ToArray());
+        Assert.Equal("x"u8.ToArray(), await client.ReadExactlyAsync(1).Within());
+        await Loopback.Until(() => server.ActiveConnections == 1);
+
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("\n"u8.ToArray(), await client.ReadExactlyAsync(1).Within());
+        await client.SendAsync("y"u8.ToArray());
+        Assert.Equal("y"u8.ToArray(), await client.ReadExactlyAsync(1).Within()); // and the echo carries on after it
+    }
 }

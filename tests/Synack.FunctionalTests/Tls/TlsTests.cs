@@ -10,6 +10,7 @@ using Synack.Connections;
 using Synack.Errors;
 using Synack.FunctionalTests.Infrastructure;
 using Synack.ProxyProtocol;
+using Synack.Server;
 using Synack.Tls;
 
 namespace Synack.FunctionalTests.Tls;
@@ -30,8 +31,21 @@ public sealed class TlsTests
     }
 
     /// <summary>Client options that trust exactly the given certificates (by thumbprint) and name <paramref name="host"/>.</summary>
-    private static ConnectOptions TrustOnly(string host, params X509Certificate2[] trusted) => new()
+    public static TheoryData<SynackTransport> Transports => new() { SynackTransport.Sockets, SynackTransport.Epoll };
+
+    /// <summary>Server options: TLS on the given engine.</summary>
+    private static Action<ServerOptions> WithTls(SynackTransport transport, TlsServerOptions tls) => o =>
     {
+        o.Transport = transport;
+        o.Tls = tls;
+    };
+
+    private static ConnectOptions TrustOnly(string host, params X509Certificate2[] trusted) => TrustOnly(SynackTransport.Auto, host, trusted);
+
+    /// <summary>As <see cref="TrustOnly(string, X509Certificate2[])"/>, on the given client engine.</summary>
+    private static ConnectOptions TrustOnly(SynackTransport transport, string host, params X509Certificate2[] trusted) => new()
+    {
+        Transport = transport,
         Tls = new TlsClientOptions(new SslClientAuthenticationOptions
         {
             TargetHost = host,
@@ -40,8 +54,9 @@ public sealed class TlsTests
         }),
     };
 
-    [Fact]
-    public async Task FramesRoundTripOverTlsAndTheConnectionClosesWithCloseNotifyThenFin()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task FramesRoundTripOverTlsAndTheConnectionClosesWithCloseNotifyThenFin(SynackTransport transport)
     {
         using X509Certificate2 certificate = Certificate("localhost");
         var serverSide = new TaskCompletionSource<Connection>();
@@ -49,9 +64,9 @@ public sealed class TlsTests
         {
             serverSide.TrySetResult(c);
             await Loopback.LineEcho(c);
-        }, o => o.Tls = new TlsServerOptions(new SslServerAuthenticationOptions { ServerCertificate = certificate }));
+        }, WithTls(transport, new TlsServerOptions(new SslServerAuthenticationOptions { ServerCertificate = certificate })));
 
-        Connection client = await SynackClient.ConnectAsync("127.0.0.1", server.EndPoint().Port, TrustOnly("localhost", certificate));
+        Connection client = await SynackClient.ConnectAsync("127.0.0.1", server.EndPoint().Port, TrustOnly(transport, "localhost", certificate));
         for (int i = 0; i < 50; i++)
         {
             await client.SendLineAsync($"secret {i}");
@@ -59,53 +74,56 @@ public sealed class TlsTests
         }
 
         Assert.True(client.TlsProtocol >= SslProtocols.Tls12);
+        Assert.Equal(transport, server.Transport); // TLS no longer moves a connection off epoll (issue 12)
         Connection onServer = await serverSide.Task.Within();
         Assert.Equal("localhost", onServer.TlsServerName);
         Assert.Equal(CloseReason.LocalClose, await client.CloseAsync().WaitAsync(Loopback.Patience));
         Assert.Equal(CloseReason.RemoteFin, await onServer.ClosedWithin());
     }
 
-    [Fact]
-    public async Task SniPicksTheCertificateForTheRequestedNameAndACallbackServesARenewedOneWithoutRestart()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task SniPicksTheCertificateForTheRequestedNameAndACallbackServesARenewedOneWithoutRestart(SynackTransport transport)
     {
         using X509Certificate2 alpha = Certificate("alpha.test");
         using X509Certificate2 beta = Certificate("beta.test");
         using X509Certificate2 betaRenewed = Certificate("beta.test");
         X509Certificate2 currentBeta = beta;
-        await using var server = Loopback.StartServer(Loopback.LineEcho, o => o.Tls = new TlsServerOptions(new SslServerAuthenticationOptions
+        await using var server = Loopback.StartServer(Loopback.LineEcho, WithTls(transport, new TlsServerOptions(new SslServerAuthenticationOptions
         {
             ServerCertificateSelectionCallback = (_, name) => name == "alpha.test" ? alpha : Volatile.Read(ref currentBeta),
-        }));
+        })));
         int port = server.EndPoint().Port;
 
-        await using (Connection a = await SynackClient.ConnectAsync("127.0.0.1", port, TrustOnly("alpha.test", alpha)))
+        await using (Connection a = await SynackClient.ConnectAsync("127.0.0.1", port, TrustOnly(transport, "alpha.test", alpha)))
         {
             await a.SendLineAsync("a");
             Assert.Equal("a", await a.ReadLineAsync().Within());
         }
 
-        await using (Connection b = await SynackClient.ConnectAsync("127.0.0.1", port, TrustOnly("beta.test", beta)))
+        await using (Connection b = await SynackClient.ConnectAsync("127.0.0.1", port, TrustOnly(transport, "beta.test", beta)))
         {
             await b.SendLineAsync("b");
             Assert.Equal("b", await b.ReadLineAsync().Within());
         }
 
         Volatile.Write(ref currentBeta, betaRenewed); // "reload": new connections get the renewed certificate
-        var refused = await Assert.ThrowsAsync<SynackException>(() => SynackClient.ConnectAsync("127.0.0.1", port, TrustOnly("beta.test", beta)));
+        var refused = await Assert.ThrowsAsync<SynackException>(() => SynackClient.ConnectAsync("127.0.0.1", port, TrustOnly(transport, "beta.test", beta)));
         Assert.Equal(ErrorKind.Tls, refused.Kind);
-        await using Connection renewed = await SynackClient.ConnectAsync("127.0.0.1", port, TrustOnly("beta.test", betaRenewed));
+        await using Connection renewed = await SynackClient.ConnectAsync("127.0.0.1", port, TrustOnly(transport, "beta.test", betaRenewed));
         await renewed.SendLineAsync("c");
         Assert.Equal("c", await renewed.ReadLineAsync().Within());
     }
 
-    [Fact]
-    public async Task AClientThatNeverSendsAClientHelloIsAbortedAfterTheHandshakeTimeout()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AClientThatNeverSendsAClientHelloIsAbortedAfterTheHandshakeTimeout(SynackTransport transport)
     {
         using X509Certificate2 certificate = Certificate("localhost");
         var time = new FakeTimeProvider();
         await using var server = Loopback.StartServer(
             Loopback.LineEcho,
-            o => o.Tls = new TlsServerOptions(new SslServerAuthenticationOptions { ServerCertificate = certificate }) { HandshakeTimeout = TimeSpan.FromSeconds(3) },
+            WithTls(transport, new TlsServerOptions(new SslServerAuthenticationOptions { ServerCertificate = certificate }) { HandshakeTimeout = TimeSpan.FromSeconds(3) }),
             time);
         using Socket silent = await Loopback.ConnectRawAsync(server.EndPoint());
         await Loopback.Until(() => server.ActiveConnections == 1);
@@ -117,12 +135,13 @@ public sealed class TlsTests
         Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
     }
 
-    [Fact]
-    public async Task APlainTextClientGetsATlsErrorAndTheServerKeepsServing()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task APlainTextClientGetsATlsErrorAndTheServerKeepsServing(SynackTransport transport)
     {
         using X509Certificate2 certificate = Certificate("localhost");
         await using var server = Loopback.StartServer(Loopback.LineEcho,
-            o => o.Tls = new TlsServerOptions(new SslServerAuthenticationOptions { ServerCertificate = certificate }));
+            WithTls(transport, new TlsServerOptions(new SslServerAuthenticationOptions { ServerCertificate = certificate })));
 
         using (Socket plain = await Loopback.ConnectRawAsync(server.EndPoint()))
         {
@@ -130,7 +149,7 @@ public sealed class TlsTests
             await Assert.ThrowsAsync<SocketException>(() => plain.ReadToEndAsync()); // aborted: not TLS
         }
 
-        await using Connection tls = await SynackClient.ConnectAsync("127.0.0.1", server.EndPoint().Port, TrustOnly("localhost", certificate));
+        await using Connection tls = await SynackClient.ConnectAsync("127.0.0.1", server.EndPoint().Port, TrustOnly(transport, "localhost", certificate));
         await tls.SendLineAsync("still serving");
         Assert.Equal("still serving", await tls.ReadLineAsync().Within());
     }
