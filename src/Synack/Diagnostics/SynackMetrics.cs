@@ -36,7 +36,7 @@ public static class SynackMetrics
     /// <summary>The meter's name.</summary>
     public const string MeterName = "Synack";
 
-    private static readonly Meter Meter = new(MeterName, typeof(SynackMetrics).Assembly.GetName().Version?.ToString());
+    internal static readonly Meter Meter = new(MeterName, typeof(SynackMetrics).Assembly.GetName().Version?.ToString());
     private static readonly Counter<long> Opened = Meter.CreateCounter<long>("synack.connection.opened", "{connection}", "Connections that started.");
     private static readonly UpDownCounter<long> Active = Meter.CreateUpDownCounter<long>("synack.connection.active", "{connection}", "Connections open now.");
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("synack.connection.duration", "s", "How long connections lasted, by close reason.");

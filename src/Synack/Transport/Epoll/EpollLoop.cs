@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
@@ -24,10 +25,14 @@ internal sealed unsafe class EpollLoop
     private EpollRegistration?[] _byFd = new EpollRegistration?[1024];
 
     private readonly int _cpu;
+    private long _busySince; // Stopwatch ticks when the current batch of events began; 0 while in epoll_wait
+    private long _stallClaimed; // the _busySince of the last batch reported as a stall
+    private EpollRegistration? _current;
 
     /// <summary>Starts a loop thread named <paramref name="name"/>, pinned to <paramref name="cpu"/> unless it is negative.</summary>
     internal EpollLoop(string name, int cpu)
     {
+        Name = name;
         _epfd = EpollNative.Create(EpollNative.EpollCloexec);
         if (_epfd < 0)
         {
@@ -36,7 +41,20 @@ internal sealed unsafe class EpollLoop
 
         _cpu = cpu;
         new Thread(Run) { IsBackground = true, Name = name }.Start();
+        LoopWatchdog.Watch(this);
     }
+
+    /// <summary>The loop thread's name.</summary>
+    public string Name { get; }
+
+    /// <summary>When the batch of events being handled began (Stopwatch ticks), or 0 while the loop waits.</summary>
+    internal long BusySince => Volatile.Read(ref _busySince);
+
+    /// <summary>The registration whose edge is being handled, if any (for the stall report).</summary>
+    internal EpollRegistration? Current => Volatile.Read(ref _current);
+
+    /// <summary>True the first time a stall of the batch that began at <paramref name="busySince"/> is claimed.</summary>
+    internal bool TryClaimStall(long busySince) => Interlocked.Exchange(ref _stallClaimed, busySince) != busySince;
 
     /// <summary>Linux on x86-64 or ARM64: the platforms whose <c>struct epoll_event</c> layout is declared.</summary>
     public static bool IsSupported => OperatingSystem.IsLinux()
@@ -121,6 +139,7 @@ internal sealed unsafe class EpollLoop
                 Environment.FailFast($"synack: epoll_wait failed with errno {Marshal.GetLastPInvokeError()}");
             }
 
+            Volatile.Write(ref _busySince, Stopwatch.GetTimestamp());
             EpollRegistration?[] registrations = Volatile.Read(ref _byFd);
             for (int i = 0; i < count; i++)
             {
@@ -137,6 +156,7 @@ internal sealed unsafe class EpollLoop
                     registration.InputEnding = true; // before the signal: the woken pump must see it
                 }
 
+                Volatile.Write(ref _current, registration);
                 bool readable = (mask & (EpollNative.In | EpollNative.RdHup | EpollNative.Hup | EpollNative.Err)) != 0;
                 bool writable = (mask & (EpollNative.Out | EpollNative.Hup | EpollNative.Err)) != 0;
                 if (registration.Listener is { } listener)
@@ -156,7 +176,10 @@ internal sealed unsafe class EpollLoop
                     }
                     catch (Exception e)
                     {
-                        listener.OnFailure(e); // one socket's bug must not stop the loop that serves the others
+                        // One socket's bug must not stop the loop that serves the others; it is reported, then that
+                        // connection is given up.
+                        Diagnostics.EventLoopDiagnostics.ReportFault(Name, registration.Describe(), e);
+                        listener.OnFailure(e);
                     }
 
                     continue;
@@ -172,6 +195,9 @@ internal sealed unsafe class EpollLoop
                     registration.Writable.Signal();
                 }
             }
+
+            Volatile.Write(ref _current, null);
+            Volatile.Write(ref _busySince, 0);
         }
     }
 }
@@ -251,6 +277,24 @@ internal sealed class EpollRegistration(EpollLoop loop, Socket socket, IEpollLis
                 loop.Unregister(this);
                 _unregistered = true;
             }
+        }
+    }
+
+    /// <summary>What the registration serves, for diagnostics: the connection (<c>#id local-&gt;remote</c>) or the socket's endpoints.</summary>
+    public string Describe()
+    {
+        if (Listener is { } listener)
+        {
+            return listener.ToString() ?? "";
+        }
+
+        try
+        {
+            return $"{socket.LocalEndPoint}->{socket.RemoteEndPoint}";
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            return $"fd {Fd} (closed)";
         }
     }
 
