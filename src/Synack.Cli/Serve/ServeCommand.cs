@@ -7,8 +7,9 @@ using Synack.Server;
 namespace Synack.Cli.Serve;
 
 /// <summary>
-/// <c>synack serve [SERVICE] [--listen EP]... [--framing F] [--drain T] [--verbose]</c>: runs a service until Ctrl-C or
-/// SIGTERM, then drains gracefully and prints how many connections finished and how many were aborted.
+/// <c>synack serve [SERVICE] [--listen EP]... [--framing F] [--drain T] [--max-connections N] [--verbose]</c>: runs a
+/// service until Ctrl-C or SIGTERM, then drains gracefully and prints how many connections finished and how many were
+/// aborted. Connections turned away by the limit and pauses for lack of descriptors are logged (issue 14).
 /// </summary>
 internal static class ServeCommand
 {
@@ -30,15 +31,21 @@ internal static class ServeCommand
         var framing = new Option<FramingMode>("--framing", "-f") { Description = "echo framing: raw | line | length (default raw)" };
         var drain = new Option<string>("--drain") { Description = "drain timeout on stop (default 30s)", DefaultValueFactory = _ => "30s" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "log each connection's open and close reason (accepted, peer FIN, RST, timeout)" };
+        var maxConnections = new Option<int>("--max-connections")
+        {
+            Description = $"most connections served at once; past it a client gets FIN, counted and logged once a second (default {new ServerOptions().MaxConnections}; 0 = no limit, i.e. the library's largest, {ServerOptions.UnlimitedConnections})",
+            DefaultValueFactory = _ => new ServerOptions().MaxConnections,
+        };
         var transport = new Option<SynackTransport?>("--transport") { Description = "auto (default: epoll for echo and discard on Linux, sockets for the rest) | sockets (the runtime's engine) | epoll (direct epoll loops)" };
 
-        var command = new Command("serve", "run a TCP service until Ctrl-C / SIGTERM, then drain gracefully") { service, listen, framing, drain, verbose, transport };
+        var command = new Command("serve", "run a TCP service until Ctrl-C / SIGTERM, then drain gracefully") { service, listen, framing, drain, maxConnections, verbose, transport };
         command.SetAction((parsed, cancellationToken) => RunAsync(
             console,
             ServiceCatalog.Find(parsed.GetValue(service)!),
             parsed.GetValue(listen) is { Length: > 0 } given ? given : [DefaultListen],
             parsed.GetResult(framing) is null ? null : parsed.GetValue(framing),
             Durations.Parse(parsed.GetValue(drain)!, "--drain"),
+            parsed.GetValue(maxConnections),
             parsed.GetValue(verbose),
             parsed.GetValue(transport),
             cancellationToken));
@@ -46,14 +53,15 @@ internal static class ServeCommand
     }
 
     private static async Task<int> RunAsync(
-        CliConsole console, IService service, string[] listen, FramingMode? framing, TimeSpan drainTimeout, bool verbose, SynackTransport? transport, CancellationToken stop)
+        CliConsole console, IService service, string[] listen, FramingMode? framing, TimeSpan drainTimeout, int maxConnections, bool verbose,
+        SynackTransport? transport, CancellationToken stop)
     {
         if (framing is not null && framing != FramingMode.Raw && !service.TakesFraming)
         {
             throw new UsageException($"--framing applies to echo; '{service.Name}' has its own wire format");
         }
 
-        var options = new ServerOptions { DrainTimeout = drainTimeout };
+        var options = new ServerOptions { DrainTimeout = drainTimeout, MaxConnections = ConnectionLimit(maxConnections) };
         options.Transport = transport ?? options.Transport;
         foreach (string endPoint in listen)
         {
@@ -68,6 +76,7 @@ internal static class ServeCommand
             ? SynackServer.Start(options, inline)
             : SynackServer.Start(options, Logged(service.Create(framing ?? FramingMode.Raw), log));
         server.HandlerFaulted += (connection, error) => log.Info($"{connection} handler failed: {error.GetType().Name}: {error.Message}");
+        using var admission = new AdmissionLog(server, options.MaxConnections, log, TimeProvider.System);
         foreach (EndPoint endPoint in server.LocalEndPoints)
         {
             log.Info($"{service.Name} listening on {HostPort.Show(endPoint)} (framing {(framing ?? FramingMode.Raw).ToString().ToLowerInvariant()}, {server.Transport.ToString().ToLowerInvariant()} transport)");
@@ -87,6 +96,14 @@ internal static class ServeCommand
         log.Info($"stopped: {result.Drained} connection(s) drained, {result.Aborted} aborted, in {Durations.Show(result.Elapsed)}");
         return (int)ExitCode.Ok;
     }
+
+    /// <summary><c>--max-connections</c>: 0 means no limit, which is the library's largest (1,000,000).</summary>
+    private static int ConnectionLimit(int given) => given switch
+    {
+        0 => ServerOptions.UnlimitedConnections,
+        < 0 or > ServerOptions.UnlimitedConnections => throw new UsageException($"--max-connections must be 0 (no limit) or 1 to {ServerOptions.UnlimitedConnections}, not {given}"),
+        _ => given,
+    };
 
     /// <summary>Wraps a handler with the lifecycle log: accepted, and the close reason once the connection ends.</summary>
     private static ConnectionHandler Logged(ConnectionHandler handler, ServeLog log) => !log.Verbose ? handler : async connection =>

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using Synack.Errors;
 
@@ -59,6 +60,20 @@ public sealed partial class Connection
         _tls = ssl;
         Start();
     }
+
+    /// <summary>
+    /// Apart from <see cref="ReleaseSocketCore"/>, so that compiling the release path of a plain TCP connection does not
+    /// load System.Net.Security: loading an assembly opens its file, and at the descriptor limit that failed and took the
+    /// process down (issue 14, problem 1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DisposeTls() => _tls!.Dispose();
+
+    /// <summary>
+    /// Loads, at server start, what the close path of a TLS connection needs (System.Net.Security), so that no
+    /// connection's release ever loads an assembly, which needs a free descriptor (issue 14, problem 1).
+    /// </summary>
+    internal static void WarmReleasePath() => RuntimeHelpers.RunClassConstructor(typeof(SslStream).TypeHandle);
 
     /// <summary>Reads plaintext, or -1 when this is not a TLS connection.</summary>
     private ValueTask<int> ReceiveTlsAsync(Memory<byte> buffer) => _tls!.ReadAsync(buffer);

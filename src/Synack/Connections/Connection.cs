@@ -246,7 +246,11 @@ public sealed partial class Connection : IAsyncDisposable
             }
         }
 
-        _tls?.Dispose();
+        if (_tls is not null)
+        {
+            DisposeTls();
+        }
+
         _epoll?.Unregister();
         _socket.Dispose();
         _epoll?.Close();

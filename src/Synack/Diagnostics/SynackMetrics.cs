@@ -18,6 +18,9 @@ namespace Synack.Diagnostics;
 /// <item><term><c>synack.connection.duration</c></term><description>histogram (s), tagged with <c>synack.close_reason</c>.</description></item>
 /// <item><term><c>synack.connection.received</c> / <c>synack.connection.sent</c></term><description>counters (By), added when a connection ends.</description></item>
 /// <item><term><c>synack.connection.rejected</c></term><description>counter: connections turned away by <c>MaxConnections</c>.</description></item>
+/// <item><term><c>synack.accept.paused</c></term><description>counter ({pause}): times a server paused accepting, tagged
+/// <c>synack.pause_reason</c>: <c>descriptor_reserve</c> (<c>ServerOptions.DescriptorReserve</c> reached) or
+/// <c>accept_error</c> (accept() failed with EMFILE, ENFILE or ENOBUFS and backs off). It carries only that tag.</description></item>
 /// <item><term><c>synack.frames.received</c> / <c>synack.frames.sent</c></term><description>counters ({frame}): frames decoded by a
 /// <c>FrameReader</c> and sent by a <c>FrameWriter</c>, added when a connection ends.</description></item>
 /// <item><term><c>synack.errors</c></term><description>counter: failed operations, tagged <c>error.type</c> (the
@@ -43,6 +46,7 @@ public static class SynackMetrics
     private static readonly Counter<long> Received = Meter.CreateCounter<long>("synack.connection.received", "By", "Bytes received, added when a connection ends.");
     private static readonly Counter<long> Sent = Meter.CreateCounter<long>("synack.connection.sent", "By", "Bytes sent, added when a connection ends.");
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("synack.connection.rejected", "{connection}", "Connections turned away by MaxConnections.");
+    private static readonly Counter<long> Paused = Meter.CreateCounter<long>("synack.accept.paused", "{pause}", "Times a server paused accepting for lack of descriptors.");
     private static readonly Counter<long> FramesReceived = Meter.CreateCounter<long>("synack.frames.received", "{frame}", "Frames decoded, added when a connection ends.");
     private static readonly Counter<long> FramesSent = Meter.CreateCounter<long>("synack.frames.sent", "{frame}", "Frames sent, added when a connection ends.");
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>("synack.errors", "{error}", "Failed operations by error kind and operation.");
@@ -97,4 +101,7 @@ public static class SynackMetrics
 
     internal static void ConnectionRejected(EndPoint listener) =>
         Rejected.Add(1, Tags(server: true, listener, listener));
+
+    internal static void AcceptPaused(string reason) =>
+        Paused.Add(1, new KeyValuePair<string, object?>("synack.pause_reason", reason));
 }

@@ -10,8 +10,11 @@ namespace Synack.Framing;
 /// the byte layout.
 /// </summary>
 /// <remarks>
-/// The announced frame length is checked the moment the header is readable, before any of the body is buffered: a
-/// 4-byte <c>FF FF FF FF</c> fails with <see cref="ErrorKind.LimitExceeded"/> after 4 bytes. A length that becomes negative
+/// The announced length is checked the moment the header is readable, before any of the body is buffered: a
+/// 4-byte <c>FF FF FF FF</c> fails with <see cref="ErrorKind.LimitExceeded"/> after 4 bytes.
+/// <see cref="LengthFieldOptions.MaxFrameLength"/> bounds the bytes after the length field (value + adjustment), not the
+/// header: with the default 1 MiB, a 1 MiB body is accepted and a 1 MiB + 1 body refused (issue 14, problem 4;
+/// <c>ABodyOfExactlyTheMaximumIsAcceptedAndOneByteMoreIsRefused</c>). A length that becomes negative
 /// after adjustment, a varint longer than 10 bytes, or an 8-byte value above <see cref="long.MaxValue"/> fail with
 /// <see cref="ErrorKind.ProtocolError"/>. Arithmetic cannot overflow (it is done in 128 bits).
 /// The encoder supports the common layout only: <c>LengthFieldOffset = 0</c> and the whole header stripped; it writes
@@ -39,7 +42,8 @@ public sealed class LengthFieldCodec : IFrameDecoder<ReadOnlySequence<byte>>, IF
     }
 
     /// <inheritdoc/>
-    public long MaxFrameLength => _max;
+    /// <remarks>On the wire: the leading bytes, the widest length field (10 bytes for a varint) and the largest body.</remarks>
+    public long MaxFrameLength => _offset + (_width == 0 ? VarInt.MaxLength : _width) + (long)_max;
 
     /// <inheritdoc/>
     public bool TryDecode(ref SequenceReader<byte> input, out ReadOnlySequence<byte> frame)
@@ -58,13 +62,14 @@ public sealed class LengthFieldCodec : IFrameDecoder<ReadOnlySequence<byte>>, IF
         }
 
         long headerLength = probe.Consumed - input.Consumed;
-        Int128 frameLength = (Int128)value + _adjustment + headerLength;
-        if (frameLength > _max)
+        Int128 bodyLength = (Int128)value + _adjustment;
+        if (bodyLength > _max)
         {
-            throw SynackException.Limit($"length field announces a {frameLength}-byte frame; the maximum frame length is {_max}");
+            throw SynackException.Limit($"length field announces a {bodyLength}-byte body; the maximum frame length is {_max} bytes after the length field");
         }
 
-        if (frameLength < headerLength)
+        Int128 frameLength = bodyLength + headerLength;
+        if (bodyLength < 0)
         {
             throw SynackException.Protocol($"length field value {value} with adjustment {_adjustment} gives a negative body length");
         }
@@ -102,7 +107,7 @@ public sealed class LengthFieldCodec : IFrameDecoder<ReadOnlySequence<byte>>, IF
 
         int width = _width == 0 ? VarInt.SizeOf((ulong)value) : _width;
         if ((_width is 1 && value > byte.MaxValue) || (_width is 2 && value > ushort.MaxValue) || (_width is 4 && value > uint.MaxValue)
-            || (long)width + frame.Length > _max)
+            || frame.Length > _max)
         {
             throw SynackException.Limit($"a {frame.Length}-byte frame does not fit the {(_width == 0 ? "varint" : _width + "-byte")} length field and the maximum frame length {_max}");
         }

@@ -82,7 +82,12 @@ public sealed class LengthFieldOptions
         set => _strip = Check.OptionalRange(value, 0, 64 * 1024);
     }
 
-    /// <summary>Largest frame accepted, counted on the wire (header included). Default 1 MiB; 1 byte to 1 GiB.</summary>
+    /// <summary>
+    /// Largest frame accepted, counted after the length field (value + <see cref="LengthAdjustment"/>: the body, for the
+    /// usual layout), so "max 1 MiB" admits a 1 MiB body, as tokio's <c>LengthDelimitedCodec.max_frame_length</c> counts the
+    /// decoded length without its header (Netty's <c>maxFrameLength</c> counts the header too). Default 1 MiB; 1 byte to
+    /// 1 GiB. Checked from the header, before the body is buffered; the encoder refuses a larger body.
+    /// </summary>
     public int MaxFrameLength
     {
         get => _maxFrameLength;

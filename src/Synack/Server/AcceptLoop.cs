@@ -5,6 +5,7 @@ namespace Synack.Server;
 /// <summary>
 /// accept() until stopped, surviving what a long-lived server meets: a connection reset while queued (ECONNABORTED)
 /// is skipped; running out of descriptors (EMFILE/ENFILE) or buffers backs off 10 ms, doubling to 1 s, and never spins.
+/// With a <see cref="DescriptorReserve"/>, it does not get that far: it pauses while the reserve would be touched.
 /// </summary>
 internal sealed class AcceptLoop
 {
@@ -15,14 +16,16 @@ internal sealed class AcceptLoop
     private readonly Action<Socket> _onAccepted;
     private readonly Action<SocketError, TimeSpan>? _onBackoff;
     private readonly TimeProvider _time;
+    private readonly DescriptorReserve? _reserve;
 
     public AcceptLoop(Func<CancellationToken, ValueTask<Socket>> accept, Action<Socket> onAccepted, TimeProvider time,
-        Action<SocketError, TimeSpan>? onBackoff = null)
+        Action<SocketError, TimeSpan>? onBackoff = null, DescriptorReserve? reserve = null)
     {
         _accept = accept;
         _onAccepted = onAccepted;
         _time = time;
         _onBackoff = onBackoff;
+        _reserve = reserve;
     }
 
     /// <summary>Accepts until <paramref name="stop"/> is cancelled or the listener is closed.</summary>
@@ -31,6 +34,11 @@ internal sealed class AcceptLoop
         TimeSpan backoff = MinBackoff;
         while (!stop.IsCancellationRequested)
         {
+            if (_reserve is not null && !await _reserve.WaitForRoomAsync(stop).ConfigureAwait(false))
+            {
+                return;
+            }
+
             Socket accepted;
             try
             {

@@ -10,6 +10,10 @@ public sealed class ServerOptions
     private int _backlog = 512;
     private TimeSpan _drainTimeout = TimeSpan.FromSeconds(30);
     private int _maxConnections = 10_000;
+    private int _descriptorReserve = DefaultDescriptorReserve;
+
+    /// <summary>The default <see cref="DescriptorReserve"/>: 32 descriptors (docs/limits.md says why).</summary>
+    public const int DefaultDescriptorReserve = 32;
 
     /// <summary>
     /// Endpoints to listen on: <see cref="IPEndPoint"/>s and <see cref="UnixDomainSocketEndPoint"/>s, several at once (for
@@ -47,12 +51,37 @@ public sealed class ServerOptions
     /// <summary>
     /// The most connections served at once. Past it, a new connection is accepted (so it does not sit in the backlog),
     /// sent <see cref="RejectPayload"/> if any, closed with FIN, and counted in <see cref="SynackServer.RejectedConnections"/>;
-    /// the connections being served are not affected. Default 10,000 [Redis maxclients]. 1 to 1,000,000.
+    /// the connections being served are not affected. Default 10,000 [Redis maxclients]. 1 to
+    /// <see cref="UnlimitedConnections"/> (1,000,000).
     /// </summary>
     public int MaxConnections
     {
         get => _maxConnections;
-        set => _maxConnections = Check.Range(value, 1, 1_000_000);
+        set => _maxConnections = Check.Range(value, 1, UnlimitedConnections);
+    }
+
+    /// <summary>The largest <see cref="MaxConnections"/>, which is what "no limit" means (<c>synack serve --max-connections 0</c>):
+    /// a million connections need more descriptors than a process is normally given.</summary>
+    public const int UnlimitedConnections = 1_000_000;
+
+    /// <summary>
+    /// Raise the process's soft RLIMIT_NOFILE to the hard limit when the server starts (Linux), as Go's runtime does at
+    /// start-up: the soft limit (often 1,024) exists for select() users, which .NET is not. Default <c>true</c>; set
+    /// <c>false</c> to leave the limit as the process was given it. Child processes inherit the raised limit.
+    /// </summary>
+    public bool RaiseDescriptorLimit { get; set; } = true;
+
+    /// <summary>
+    /// Descriptors kept free for the runtime (thread-pool threads, assembly loads) and the close path: accepting pauses
+    /// while fewer than this many are left below the soft RLIMIT_NOFILE and resumes when a connection closes (Linux).
+    /// Meanwhile new connections wait in the listen backlog; <see cref="SynackServer.AcceptPaused"/> and the metric
+    /// <c>synack.accept.paused</c> say so. Default <see cref="DefaultDescriptorReserve"/> (32); 0 turns the reserve off
+    /// (accept until EMFILE, then back off). 0 to 65,536.
+    /// </summary>
+    public int DescriptorReserve
+    {
+        get => _descriptorReserve;
+        set => _descriptorReserve = Check.Range(value, 0, 65_536);
     }
 
     /// <summary>

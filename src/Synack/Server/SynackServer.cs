@@ -24,7 +24,7 @@ public delegate Task ConnectionHandler(Connection connection);
 /// A handler that throws <see cref="Errors.SynackException"/> (peer misbehaved or vanished) ends only its own
 /// connection; any other exception also aborts that connection and is reported through <see cref="HandlerFaulted"/>.
 /// </remarks>
-public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
+public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
 {
     private readonly ServerOptions _options;
     private readonly ConnectionHandler _handler;
@@ -110,6 +110,7 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
                 throw new InvalidOperationException("The server was already started.");
             }
 
+            PrepareDescriptors();
             try
             {
                 foreach (EndPoint endPoint in _options.EndPoints)
@@ -128,7 +129,7 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
             _heartbeat = _time.CreateTimer(static s => ((SynackServer)s!).CheckTimeouts(), this, Connection.WatchdogPeriod, Connection.WatchdogPeriod);
             foreach (Socket listener in _listeners)
             {
-                var loop = new AcceptLoop(listener.AcceptAsync, OnAccepted, _time);
+                AcceptLoop loop = CreateAcceptLoop(listener);
                 _acceptLoops.Add(Task.Run(() => loop.RunAsync(_stop.Token)));
             }
         }
@@ -390,6 +391,8 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
         {
             Interlocked.Decrement(ref _admitted);
         }
+
+        OnReleased();
     }
 
     /// <summary>Over the connection limit: say so (if configured) and close with FIN, never blocking the accept loop.</summary>
@@ -418,6 +421,7 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
         finally
         {
             socket.Dispose();
+            OnReleased();
         }
     }
 
@@ -450,6 +454,7 @@ public sealed class SynackServer : IAsyncDisposable, IConnectionOwner
             await connection.CloseAsync().ConfigureAwait(false);
             _connections.Remove(connection);
             Interlocked.Decrement(ref _admitted);
+            OnReleased();
         }
     }
 }

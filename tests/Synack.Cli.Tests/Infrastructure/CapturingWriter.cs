@@ -59,6 +59,21 @@ internal sealed class CapturingWriter : TextWriter
         return WithinPatience(found.Task, fragment);
     }
 
+    /// <summary>As <see cref="LineContaining"/>, but fails at once when <paramref name="writerDone"/> (the process's output) ends first.</summary>
+    public async Task<string> LineContainingOrExit(string fragment, Task writerDone)
+    {
+        Task<string> found = LineContaining(fragment);
+        if (await Task.WhenAny(found, writerDone) != found)
+        {
+            if (!found.IsCompleted)
+            {
+                throw new InvalidOperationException($"the process ended before a line containing '{fragment}':\n{Text}");
+            }
+        }
+
+        return await found;
+    }
+
     private async Task<string> WithinPatience(Task<string> found, string fragment)
     {
         try

@@ -43,7 +43,7 @@ public sealed class LengthFieldRulesTests
     {
         var error = DecodeFails(new LengthFieldOptions(), "FFFFFFFF");
         Assert.Equal(ErrorKind.LimitExceeded, error.Kind);
-        Assert.Contains("4294967299-byte frame", error.Message);
+        Assert.Contains("4294967295-byte body", error.Message);
         Assert.Contains("1048576", error.Message);
     }
 
@@ -51,8 +51,27 @@ public sealed class LengthFieldRulesTests
     public void AFrameJustAtTheMaximumIsAcceptedAndOneByteMoreIsNot()
     {
         var options = new LengthFieldOptions { MaxFrameLength = 14 };
-        Assert.Single(DecodeAll(options, "0000000A" + new string('A', 20)));
-        Assert.Equal(ErrorKind.LimitExceeded, DecodeFails(options, "0000000B").Kind);
+        Assert.Single(DecodeAll(options, "0000000E" + new string('A', 28)));
+        Assert.Equal(ErrorKind.LimitExceeded, DecodeFails(options, "0000000F").Kind);
+    }
+
+    // Issue 14, problem 4: "max 1 MiB" refused a 1 MiB body because the 4-byte header was counted.
+    [Fact]
+    public void ABodyOfExactlyTheMaximumIsAcceptedAndOneByteMoreIsRefused()
+    {
+        var codec = new LengthFieldCodec();
+        byte[] body = new byte[FrameLimits.DefaultMaxFrameLength];
+        var wire = new ArrayBufferWriter<byte>();
+        codec.Encode(body, wire);
+
+        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(wire.WrittenMemory));
+        Assert.True(codec.TryDecode(ref reader, out ReadOnlySequence<byte> frame));
+        Assert.Equal(body.Length, frame.Length);
+
+        Assert.Equal(ErrorKind.LimitExceeded, DecodeFails(new LengthFieldOptions(), "00100001").Kind); // from the header alone
+        Assert.Equal(ErrorKind.LimitExceeded,
+            Assert.Throws<SynackException>(() => codec.Encode(new byte[body.Length + 1], new ArrayBufferWriter<byte>())).Kind);
+        Assert.Equal(4 + body.Length, codec.MaxFrameLength); // what may be buffered: the header and the largest body
     }
 
     [Fact]
