@@ -36,16 +36,36 @@ public sealed class LoopDiagnosticsTests
         using var release = new ManualResetEventSlim();
         try
         {
+            var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             await using var server = SynackServer.Start(new ServerOptions { Transport = SynackTransport.Epoll }.Listen(IPAddress.Loopback, 0), async c =>
             {
-                await c.ReadLineAsync();
-                release.Wait(Loopback.Patience); // blocks the loop thread the handler was resumed on: the mistake to catch
-                await c.SendLineAsync("done");
+                while (await c.ReadLineAsync() is { } line)
+                {
+                    // A read that found its line already buffered completes on the handler's own thread; one that waited
+                    // resumes on the loop thread. Block only there: that is the mistake to catch.
+                    if (Thread.CurrentThread.Name?.StartsWith("synack-epoll", StringComparison.Ordinal) == true)
+                    {
+                        blocking.TrySetResult();
+                        release.Wait(Loopback.Patience);
+                    }
+
+                    await c.SendLineAsync(line);
+                }
             });
             await using Connection client = await SynackClient.ConnectAsync(server.EndPoint());
             string me = client.LocalEndPoint.ToString()!;
-            await client.SendLineAsync("block");
+            ValueTask<string?> echo = default;
+            for (int i = 0; i < 1_000 && !blocking.Task.IsCompleted; i++)
+            {
+                await client.SendLineAsync($"line {i}");
+                echo = client.ReadLineAsync();
+                if (await Task.WhenAny(echo.AsTask(), blocking.Task) == blocking.Task)
+                {
+                    break;
+                }
+            }
 
+            await blocking.Task.Within();
             await Loopback.Until(() => stalls.Any(s => s.Connection?.Contains(me, StringComparison.Ordinal) == true));
             LoopStall stall = stalls.First(s => s.Connection!.Contains(me, StringComparison.Ordinal));
             // The watchdog looks twice more and still sees the loop busy past the threshold: no second report for it.
@@ -53,7 +73,7 @@ public sealed class LoopDiagnosticsTests
             await Loopback.Until(() => lagged.Count(l => l.Loop == stall.Loop && l.Seconds > 0.1) >= seen + 2);
             release.Set();
 
-            Assert.Equal("done", await client.ReadLineAsync().Within());
+            Assert.StartsWith("line", await echo.AsTask().Within());
             Assert.StartsWith("synack-epoll", stall.Loop);
             Assert.True(stall.Duration >= EventLoopDiagnostics.StallThreshold, $"reported after {stall.Duration}");
             Assert.Single(stalls, s => s.Connection?.Contains(me, StringComparison.Ordinal) == true);
