@@ -14,6 +14,12 @@ internal sealed record BenchResult
     public required int Pipeline { get; init; }
     public required int Size { get; init; }
     public required string Framing { get; init; }
+
+    /// <summary>echo, resp (with <see cref="Command"/>) or http.</summary>
+    public string Protocol { get; init; } = "echo";
+
+    /// <summary>For resp: ping, set or get.</summary>
+    public string? Command { get; init; }
     public required double WarmupSeconds { get; init; }
     public required double DurationSeconds { get; init; }
 
@@ -30,6 +36,30 @@ internal sealed record BenchResult
     public required double MaxMicroseconds { get; init; }
     public required double MeanMicroseconds { get; init; }
     public required IReadOnlyList<LatencyPoint> LatencyPercentiles { get; init; }
+
+    /// <summary>Open loop: the requested total rate (requests/s); null for closed loop.</summary>
+    public double? TargetRate { get; init; }
+
+    /// <summary>Open loop: true when the achieved rate was within 5 % of the target.</summary>
+    public bool? RateReached { get; init; }
+
+    /// <summary>Open loop: latency measured from the actual send (what a closed-loop tool would report), beside the corrected figures above.</summary>
+    public IReadOnlyList<LatencyPoint>? UncorrectedPercentiles { get; init; }
+
+    /// <summary>Open loop: the uncorrected p99.</summary>
+    public double? UncorrectedP99Microseconds { get; init; }
+
+    /// <summary>Connections established inside the measured window (with <c>--reconnect</c>, the accept/handshake workload).</summary>
+    public long Connects { get; init; }
+
+    public double ConnectsPerSecond { get; init; }
+
+    public double ConnectP50Microseconds { get; init; }
+
+    public double ConnectP99Microseconds { get; init; }
+
+    /// <summary>The measured window second by second.</summary>
+    public IReadOnlyList<BenchSecond> Series { get; init; } = [];
 
     /// <summary>This process's CPU over the window, in % of one core (client and, if embedded, the server).</summary>
     public required double CpuPercent { get; init; }

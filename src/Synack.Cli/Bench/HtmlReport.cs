@@ -5,71 +5,122 @@ using System.Text;
 namespace Synack.Cli.Bench;
 
 /// <summary>
-/// A self-contained HTML page (no scripts, no external files): the settings, the results, and an SVG latency-by-percentile
-/// chart drawn the HdrHistogram way, with the x axis in "nines" (90 %, 99 %, 99.9 % ... equally spaced) so the tail shows.
+/// A self-contained HTML page a person would share (no external files): run metadata, the results, the latency by
+/// percentile on a "nines" axis, throughput and p99 over time, errors by kind over time, and a clear "no samples" state.
+/// <see cref="RenderComparison"/> draws two runs side by side with their ratios.
 /// </summary>
 internal static class HtmlReport
 {
-    private const int Width = 720;
-    private const int Height = 360;
-    private const int Margin = 56;
-    private const double MaxNines = 5; // 99.999 %
+    private const string Style = """
+        <style>body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:60em}table{border-collapse:collapse;margin:1em 0}
+        td,th{padding:.25em .8em;border-bottom:1px solid #ddd;text-align:right}th{text-align:left}
+        .line{fill:none;stroke-width:2}.grid{stroke:#ddd;stroke-width:1}text{font-size:12px;fill:#444}figure{margin:1.5em 0}
+        figcaption{font-weight:600;margin-bottom:.5em}.empty{color:#a40e26}.warn{color:#a40e26;font-weight:600}</style>
+        """;
 
     public static string Render(BenchResult result)
     {
         var html = new StringBuilder();
-        html.Append(CultureInfo.InvariantCulture, $$"""
+        html.Append(CultureInfo.InvariantCulture, $"""
             <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>synack bench {{E(result.Target)}}</title>
-            <style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}
-            td,th{padding:.25em .8em;border-bottom:1px solid #ddd;text-align:right}th{text-align:left}
-            .line{fill:none;stroke:#1f6feb;stroke-width:2}.grid{stroke:#ccc;stroke-width:1}text{font-size:12px}</style></head><body>
-            <h1>synack bench {{E(result.Target)}}</h1>
-            <p>{{result.Connections}} connection(s) × {{result.Pipeline}} in flight × {{result.Size}} B, framing {{E(result.Framing)}},
-            warm-up {{result.WarmupSeconds:0.##}} s, measured {{result.DurationSeconds:0.##}} s{{(result.EmbeddedServer ? ", embedded Synack echo server" : "")}}.</p>
-            <table>
-            <tr><th>throughput</th><td>{{result.MessagesPerSecond:N0}} msg/s</td></tr>
-            <tr><th>payload</th><td>{{result.MebibytesPerSecond:F2}} MiB/s</td></tr>
-            <tr><th>messages (verified)</th><td>{{result.Messages:N0}}</td></tr>
-            <tr><th>p50 / p90 / p99 / p99.9 / max</th><td>{{result.P50Microseconds:F1}} / {{result.P90Microseconds:F1}} / {{result.P99Microseconds:F1}} / {{result.P999Microseconds:F1}} / {{result.MaxMicroseconds:F1}} µs</td></tr>
-            <tr><th>CPU (bench process)</th><td>{{result.CpuPercent:F0}} % of a core, {{result.CpuMicrosecondsPerMessage:F1}} µs/msg</td></tr>
-            <tr><th>errors</th><td>{{(result.ErrorCount == 0 ? "0" : E(string.Join(", ", result.Errors.Select(e => $"{e.Key} {e.Value}"))))}}</td></tr>
-            </table>
-            <h2>Latency by percentile</h2>
+            <html lang="en"><head><meta charset="utf-8"><title>synack bench {E(result.Target)}</title>{Style}</head><body>
+            <h1>synack bench {E(result.Target)}</h1>
             """);
-        html.Append(Chart(result.LatencyPercentiles));
+        html.Append(Metadata(result));
+        html.Append(Results(result));
+        var lines = new List<ChartLine> { new(result.TargetRate is null ? "round trip" : "from intended send (corrected)", Points(result.LatencyPercentiles)) };
+        if (result.UncorrectedPercentiles is { } uncorrected)
+        {
+            lines.Add(new ChartLine("from actual send (uncorrected)", Points(uncorrected)));
+        }
+
+        html.Append(SvgCharts.Percentiles("Latency by percentile", result.Messages == 0 ? [] : lines));
+        html.Append(SvgCharts.OverTime("Throughput over time (replies/s)", "throughput-over-time",
+            [new ChartLine("replies/s", result.Series.Select(s => (s.Second, (double)s.Messages)).ToArray())], v => v.ToString("N0", CultureInfo.InvariantCulture)));
+        html.Append(SvgCharts.OverTime("p99 over time", "p99-over-time",
+            [new ChartLine("p99", result.Series.Where(s => s.Messages > 0).Select(s => (s.Second, s.P99Microseconds)).ToArray())], SvgCharts.Latency));
+        string[] kinds = result.Series.SelectMany(s => s.Errors.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
+        html.Append(kinds.Length == 0
+            ? """<figure id="errors-over-time"><figcaption>Errors over time</figcaption><p>No errors.</p></figure>"""
+            : SvgCharts.OverTime("Errors over time, by kind", "errors-over-time",
+                kinds.Select(k => new ChartLine(k, result.Series.Select(s => (s.Second, (double)s.Errors.GetValueOrDefault(k))).ToArray())).ToArray(),
+                v => v.ToString("N0", CultureInfo.InvariantCulture)));
         html.Append("</body></html>\n");
         return html.ToString();
     }
 
-    private static string Chart(IReadOnlyList<LatencyPoint> points)
+    /// <summary>Two runs side by side: their settings, each figure with the ratio B/A, and both latency curves on one chart.</summary>
+    public static string RenderComparison(BenchResult a, BenchResult b, string nameA, string nameB)
     {
-        var shown = points.Where(p => p.Percentile < 100).ToArray();
-        double top = Math.Max(1, shown.Length == 0 ? 1 : shown.Max(p => p.Microseconds)) * 1.1;
-        double X(double percentile) => Margin + Math.Min(MaxNines, Nines(percentile)) / MaxNines * (Width - 2 * Margin);
-        double Y(double microseconds) => Height - Margin - microseconds / top * (Height - 2 * Margin);
-
-        var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{Width}" height="{Height}" role="img" aria-label="latency by percentile">""");
-        foreach ((double percentile, string label) in new[] { (0.0, "0%"), (90.0, "90%"), (99.0, "99%"), (99.9, "99.9%"), (99.99, "99.99%"), (99.999, "99.999%") })
+        var html = new StringBuilder();
+        html.Append(CultureInfo.InvariantCulture, $"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>synack bench compare</title>{Style}</head><body>
+            <h1>synack bench: {E(nameA)} vs {E(nameB)}</h1>
+            <table><tr><th></th><th>A: {E(nameA)}</th><th>B: {E(nameB)}</th><th>B / A</th></tr>
+            """);
+        foreach (BenchComparison.Row row in BenchComparison.Rows(a, b))
         {
-            svg.Append(CultureInfo.InvariantCulture, $"""<line class="grid" x1="{X(percentile):F1}" y1="{Margin}" x2="{X(percentile):F1}" y2="{Height - Margin}"/><text x="{X(percentile):F1}" y="{Height - Margin + 16}" text-anchor="middle">{label}</text>""");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(row.Name)}</th><td>{E(row.A)}</td><td>{E(row.B)}</td><td>{E(row.Ratio)}</td></tr>");
         }
 
-        for (int i = 0; i <= 4; i++)
-        {
-            double value = top * i / 4;
-            svg.Append(CultureInfo.InvariantCulture, $"""<line class="grid" x1="{Margin}" y1="{Y(value):F1}" x2="{Width - Margin}" y2="{Y(value):F1}"/><text x="{Margin - 6}" y="{Y(value) + 4:F1}" text-anchor="end">{value:0.#}</text>""");
-        }
-
-        string path = string.Join(" ", shown.Select(p => string.Create(CultureInfo.InvariantCulture, $"{X(p.Percentile):F1},{Y(p.Microseconds):F1}")));
-        svg.Append(CultureInfo.InvariantCulture, $"""<polyline class="line" points="{path}"/>""");
-        svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Width / 2}" y="{Height - 12}" text-anchor="middle">percentile</text><text x="14" y="{Height / 2}" transform="rotate(-90 14 {Height / 2})" text-anchor="middle">round trip (µs)</text></svg>""");
-        return svg.ToString();
+        html.Append("</table>");
+        html.Append(SvgCharts.Percentiles("Latency by percentile",
+            new[] { (a, nameA), (b, nameB) }.Where(r => r.Item1.Messages > 0).Select(r => new ChartLine(r.Item2, Points(r.Item1.LatencyPercentiles))).ToArray()));
+        html.Append(SvgCharts.OverTime("Throughput over time (replies/s)", "throughput-over-time",
+            [new ChartLine(nameA, a.Series.Select(s => (s.Second, (double)s.Messages)).ToArray()), new ChartLine(nameB, b.Series.Select(s => (s.Second, (double)s.Messages)).ToArray())],
+            v => v.ToString("N0", CultureInfo.InvariantCulture)));
+        html.Append("</body></html>\n");
+        return html.ToString();
     }
 
-    /// <summary>90 % → 1, 99 % → 2, 99.9 % → 3: the HdrHistogram plot's x axis.</summary>
-    private static double Nines(double percentile) => percentile >= 100 ? MaxNines : -Math.Log10(1 - percentile / 100);
+    private static (double, double)[] Points(IReadOnlyList<LatencyPoint> points) => points.Select(p => (p.Percentile, p.Microseconds)).ToArray();
+
+    private static string Metadata(BenchResult r) => string.Create(CultureInfo.InvariantCulture, $"""
+        <table id="metadata">
+        <tr><th>started</th><td>{r.StartedAt:yyyy-MM-dd HH:mm:ss} UTC</td></tr>
+        <tr><th>command</th><td>{E(r.CommandLine)}</td></tr>
+        <tr><th>synack</th><td>{E(r.Version)}</td></tr>
+        <tr><th>client</th><td>{E(r.ClientEngine)}</td></tr>
+        <tr><th>server</th><td>{E(r.Target)}{(r.EmbeddedServer ? $" (embedded Synack echo server, {E(r.ServerTransport ?? "")} transport)" : "")}</td></tr>
+        <tr><th>workload</th><td>{E(r.Protocol)}{(r.Command is null ? "" : " " + E(r.Command))}, {r.Connections} connection(s) × {r.Pipeline} in flight × {r.Size} B{(r.Protocol == "echo" ? $", framing {E(r.Framing)}" : "")}{(r.TargetRate is { } rate ? $", open loop at {rate:N0} req/s" : ", closed loop")}</td></tr>
+        <tr><th>window</th><td>warm-up {r.WarmupSeconds:0.##} s, measured {r.DurationSeconds:0.##} s</td></tr>
+        </table>
+        """);
+
+    private static string Results(BenchResult r)
+    {
+        var html = new StringBuilder("<table id=\"results\">");
+        void Row(string name, string value) => html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(name)}</th><td>{E(value)}</td></tr>");
+        Row("throughput", string.Create(CultureInfo.InvariantCulture, $"{r.MessagesPerSecond:N0} replies/s ({r.MebibytesPerSecond:F2} MiB/s)"));
+        Row("replies", string.Create(CultureInfo.InvariantCulture, $"{r.Messages:N0}"));
+        if (r.TargetRate is { } rate)
+        {
+            Row("target rate", r.RateReached == true ? string.Create(CultureInfo.InvariantCulture, $"{rate:N0}/s, reached")
+                : string.Create(CultureInfo.InvariantCulture, $"{rate:N0}/s, NOT reached ({r.MessagesPerSecond / rate:P0})"));
+        }
+
+        Row("p50 / p90 / p99 / p99.9 / max", string.Join(" / ", new[] { r.P50Microseconds, r.P90Microseconds, r.P99Microseconds, r.P999Microseconds, r.MaxMicroseconds }.Select(SvgCharts.Latency)));
+        if (r.UncorrectedP99Microseconds is { } uncorrected)
+        {
+            Row("p99 uncorrected", SvgCharts.Latency(uncorrected));
+        }
+
+        if (r.Connects > 0)
+        {
+            Row("connects", string.Create(CultureInfo.InvariantCulture, $"{r.Connects:N0} ({r.ConnectsPerSecond:N0}/s), p50 {SvgCharts.Latency(r.ConnectP50Microseconds)}, p99 {SvgCharts.Latency(r.ConnectP99Microseconds)}"));
+        }
+
+        Row("CPU (bench process)", string.Create(CultureInfo.InvariantCulture, $"{r.CpuPercent:F0} % of a core, {r.CpuMicrosecondsPerMessage:F1} µs/reply"));
+        Row("errors", r.ErrorCount == 0 ? "0" : string.Join(", ", r.Errors.Select(e => $"{e.Key} {e.Value}")));
+        html.Append("</table>");
+        if (r.Messages == 0)
+        {
+            html.Append("<p class=\"warn\">No samples: no reply completed inside the measured window.</p>");
+        }
+
+        return html.ToString();
+    }
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }

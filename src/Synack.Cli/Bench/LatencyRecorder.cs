@@ -1,33 +1,50 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using HdrHistogram;
 
 namespace Synack.Cli.Bench;
 
 /// <summary>
-/// Round-trip latencies in one HdrHistogram per loop thread (a histogram per connection would cost ~200 KB each, and a
-/// shared one a lock per message), merged when the run ends.
+/// One latency measure (round trips, connect times) recorded from the client loop threads: an HdrHistogram
+/// <see cref="Recorder"/> per thread (a shared histogram would cost a lock or an atomic per message; one per connection
+/// ~200 KB), read interval by interval without stopping the writers (HdrHistogram's writer-reader phaser), so the run
+/// has a total, a per-second series and an interval log.
 /// </summary>
 internal sealed class LatencyRecorder : IDisposable
 {
+    /// <summary>The largest value kept: one minute, in nanoseconds.</summary>
+    public const long Highest = 60_000_000_000L;
+
     private static readonly double NanosPerTick = 1e9 / Stopwatch.Frequency;
-    private readonly ThreadLocal<LongHistogram> _perThread = new(NewHistogram, trackAllValues: true);
+    private readonly ConcurrentBag<Recorder> _all = new();
+    private readonly ThreadLocal<Recorder> _perThread;
 
-    /// <summary>A histogram of round trips in nanoseconds, up to one minute, 3 significant digits.</summary>
-    public static LongHistogram NewHistogram() => new(60_000_000_000L, 3);
-
-    /// <summary>Records one round trip of <paramref name="ticks"/> Stopwatch ticks, on the calling thread's histogram.</summary>
-    public void Record(long ticks) => _perThread.Value!.RecordValue(Math.Min((long)(ticks * NanosPerTick), 60_000_000_000L));
-
-    /// <summary>All threads' histograms merged (call once the connections are done).</summary>
-    public LongHistogram Merge()
+    public LatencyRecorder()
     {
-        LongHistogram all = NewHistogram();
-        foreach (LongHistogram histogram in _perThread.Values)
+        _perThread = new ThreadLocal<Recorder>(() =>
         {
-            all.Add(histogram);
+            var recorder = new Recorder(1, Highest, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
+            _all.Add(recorder);
+            return recorder;
+        });
+    }
+
+    /// <summary>A histogram of nanoseconds up to one minute, 3 significant digits.</summary>
+    public static LongHistogram NewHistogram() => new(Highest, 3);
+
+    /// <summary>Records <paramref name="ticks"/> Stopwatch ticks on the calling thread's recorder.</summary>
+    public void Record(long ticks) => _perThread.Value!.RecordValue(Math.Clamp((long)(ticks * NanosPerTick), 1, Highest));
+
+    /// <summary>What every thread recorded since the last call, merged into a new histogram.</summary>
+    public LongHistogram TakeInterval()
+    {
+        LongHistogram interval = NewHistogram();
+        foreach (Recorder recorder in _all)
+        {
+            interval.Add(recorder.GetIntervalHistogram());
         }
 
-        return all;
+        return interval;
     }
 
     public void Dispose() => _perThread.Dispose();

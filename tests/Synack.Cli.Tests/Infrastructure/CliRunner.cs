@@ -25,6 +25,23 @@ internal static class CliRunner
         return new CliResult(code, Encoding.UTF8.GetString(bytes), error.Text) { OutputBytes = bytes };
     }
 
+    /// <summary>Runs <c>synack bench ARGS --json FILE</c>, asserts it succeeded, and returns the JSON report.</summary>
+    public static async Task<System.Text.Json.JsonElement> BenchJsonAsync(params string[] args)
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"synack-bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            CliResult result = await RunAsync(["bench", .. args, "--json", json]);
+            Assert.True(result.ExitCode == 0, result.Output + result.Error);
+            using var report = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(json));
+            return report.RootElement.Clone();
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
     /// <summary>Starts <c>synack serve ...</c> on an ephemeral loopback port and waits until it listens.</summary>
     public static async Task<RunningServe> ServeAsync(params string[] args)
     {

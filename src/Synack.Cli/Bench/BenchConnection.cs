@@ -1,0 +1,189 @@
+using System.Buffers;
+using System.Diagnostics;
+using Synack.Cli.Bench.Protocols;
+using Synack.Connections;
+using Synack.Server;
+
+namespace Synack.Cli.Bench;
+
+/// <summary>
+/// One bench connection, as an inline client handler (one recv, one call and one send per batch on its epoll loop
+/// thread: refbench loadgen's loop). It keeps up to <c>pipeline</c> requests in flight and checks each reply with its
+/// protocol's <see cref="IBenchConversation"/>.
+/// </summary>
+/// <remarks>
+/// <para>Closed loop (default): each reply is answered with the next request in the same send; latency runs from the
+/// request's send to its reply.</para>
+/// <para>Open loop (<c>--rate</c>): request k is due at <see cref="BenchSchedule.Intended"/>; it goes out then, or as
+/// soon as a slot frees if the server is behind. Latency runs from the <i>intended</i> time (coordinated omission
+/// corrected, as wrk2 does), and the uncorrected figure (from the actual send) is recorded beside it.</para>
+/// <para>With <c>--reconnect K</c> the connection closes after K replies; the generator opens the next one.</para>
+/// Runs under its connection's lock, one thread at a time; counters read by other threads are volatile.
+/// </remarks>
+internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter, IBenchConversation conversation, BenchSchedule schedule, BenchRecorders recorders) : IInlineHandler
+{
+    private readonly long[] _sentAt = new long[pipeline];
+    private long _sent;
+    private long _received;
+    private long _measured;
+    private volatile bool _done;
+
+    /// <summary>When the connect was started (Stopwatch ticks), for the connect latency.</summary>
+    public long ConnectStartedAt { get; init; } = Stopwatch.GetTimestamp();
+
+    public int Id => id;
+
+    /// <summary>Replies received so far, warm-up included (read by the progress line).</summary>
+    public long Received => Volatile.Read(ref _received);
+
+    /// <summary>Replies completed inside the measured window.</summary>
+    public long Measured => Volatile.Read(ref _measured);
+
+    /// <summary>Requests sent so far.</summary>
+    public long Sent => Volatile.Read(ref _sent);
+
+    /// <summary>True when this connection ended on purpose before the run did (--reconnect, or the server said it closes): the slot reconnects.</summary>
+    public bool Reopen { get; private set; }
+
+    /// <summary>True while every slot holds a request in flight: only a reply can send the next one.</summary>
+    public bool Full => Volatile.Read(ref _sent) - Volatile.Read(ref _received) >= pipeline;
+
+    /// <summary>True once this connection finished on purpose (sending stopped and every reply arrived, or K replies).</summary>
+    public bool Done => _done;
+
+    /// <summary>Why the run went wrong for this connection, if it did ("corrupt", "status", "protocol", "truncated").</summary>
+    public string? Failure { get; private set; }
+
+    /// <summary>Set when the generator is told about a failure as it happens (for the per-second error series).</summary>
+    public Action<string>? OnFailure { get; init; }
+
+    public void OnConnected(Connection connection, IBufferWriter<byte> output)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (now >= schedule.MeasureStart && now < schedule.MeasureEnd)
+        {
+            recorders.Connects.Record(now - ConnectStartedAt);
+            recorders.CountConnect();
+        }
+
+        SendDue(output, now);
+        if (now >= schedule.SendUntil && _sent == _received)
+        {
+            Finish(connection); // connected after sending stopped (a late reconnect): nothing to wait for
+        }
+    }
+
+    /// <summary>
+    /// Open loop, called by the pacer under the connection's lock: sends what is due now; once sending has stopped, a
+    /// connection with every reply in finishes (no reply is left to finish it).
+    /// </summary>
+    public void Pace(Connection connection, IBufferWriter<byte> output)
+    {
+        long now = Stopwatch.GetTimestamp();
+        SendDue(output, now);
+        if (!_done && now >= schedule.SendUntil && _received == _sent)
+        {
+            Finish(connection);
+        }
+    }
+
+    public long OnReceived(Connection connection, ReadOnlySequence<byte> input, IBufferWriter<byte> output)
+    {
+        var reader = new SequenceReader<byte>(input);
+        while (!_done && _received < _sent)
+        {
+            switch (conversation.TryReadReply(ref reader, _received, out string? failure))
+            {
+                case OperationStatus.Done:
+                    Completed(connection, output);
+                    break;
+                case OperationStatus.NeedMoreData:
+                    return reader.Consumed;
+                default:
+                    Fail(failure ?? "protocol");
+                    connection.Abort();
+                    return input.Length;
+            }
+        }
+
+        if (!_done && reader.Remaining > 0 && _received == _sent)
+        {
+            Fail("unexpected"); // bytes nobody asked for: not an answer to any request
+            connection.Abort();
+            return input.Length;
+        }
+
+        return reader.Consumed;
+    }
+
+    public void OnEndOfStream(Connection connection, ReadOnlySequence<byte> unconsumed, IBufferWriter<byte> output)
+    {
+        if (!_done)
+        {
+            Fail("truncated"); // the server closed while replies were still due
+        }
+    }
+
+    private void Fail(string kind)
+    {
+        if (Failure is null)
+        {
+            Failure = kind;
+            OnFailure?.Invoke(kind);
+        }
+    }
+
+    private void Completed(Connection connection, IBufferWriter<byte> output)
+    {
+        long now = Stopwatch.GetTimestamp();
+        long seq = _received;
+        if (now >= schedule.MeasureStart && now < schedule.MeasureEnd)
+        {
+            long sentAt = _sentAt[seq % pipeline];
+            if (schedule.OpenLoop)
+            {
+                recorders.Latency.Record(now - Math.Min(sentAt, schedule.Intended(id, seq)));
+                recorders.Uncorrected.Record(now - sentAt);
+            }
+            else
+            {
+                recorders.Latency.Record(now - sentAt);
+            }
+
+            Volatile.Write(ref _measured, _measured + 1);
+        }
+
+        Volatile.Write(ref _received, seq + 1);
+        if ((reconnectAfter is { } k && _received >= k) || conversation.ServerCloses)
+        {
+            Reopen = now < schedule.SendUntil; // the slot goes on with a new connection
+            Finish(connection);
+            return;
+        }
+
+        SendDue(output, now);
+        if (now >= schedule.SendUntil && _received == _sent)
+        {
+            Finish(connection);
+        }
+    }
+
+    private void Finish(Connection connection)
+    {
+        _done = true;
+        _ = connection.CloseAsync(); // FIN after the last reply: the server's FIN ends the connection cleanly
+    }
+
+    /// <summary>Fills the free slots: closed loop at once, open loop with what is due by <paramref name="now"/>.</summary>
+    private void SendDue(IBufferWriter<byte> output, long now)
+    {
+        while (!_done && _sent - _received < pipeline && now < schedule.SendUntil
+            && (reconnectAfter is not { } k || _sent < k) && !conversation.ServerCloses
+            && (!schedule.OpenLoop || schedule.Intended(id, _sent) <= now))
+        {
+            _sentAt[_sent % pipeline] = now;
+            conversation.WriteRequest(output, _sent);
+            Volatile.Write(ref _sent, _sent + 1);
+        }
+    }
+}
