@@ -55,7 +55,7 @@ public sealed class ReadmeSnippetTests
         Assert.Contains("<PackageReadmeFile>PACKAGE.md</PackageReadmeFile>", File.ReadAllText(Path.Combine(root, "src", "Directory.Build.props")));
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
