@@ -49,7 +49,9 @@ internal static class SynackCli
                 await console.Error.WriteLineAsync($"synack: {error}").ConfigureAwait(false);
             }
 
-            await console.Error.WriteLineAsync("Run 'synack --help' for usage.").ConfigureAwait(false);
+            // Point at the help of the command that was typed, where the option that was meant is listed.
+            string command = parsed.CommandResult.Command.Name == "synack" ? "synack" : $"synack {parsed.CommandResult.Command.Name}";
+            await console.Error.WriteLineAsync($"Run '{command} --help' for usage.").ConfigureAwait(false);
             return (int)ExitCode.Usage;
         }
 

@@ -85,6 +85,7 @@ public sealed class HelpConventionsTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains($"synack: {expected}", result.Error);
+        Assert.EndsWith(args == "serv" ? "Run 'synack --help' for usage.\n" : $"Run 'synack {args.Split(' ')[0]} --help' for usage.\n", result.Error);
     }
 
     [Fact]
