@@ -29,8 +29,8 @@ public static class SynackServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds a server named <paramref name="name"/> whose connections are served by <typeparamref name="THandler"/>, resolved
-    /// from a new dependency-injection scope per connection. Options come from configuration section
+    /// Adds a server named <paramref name="name"/> whose connections are served by <typeparamref name="THandler"/>, an
+    /// <see cref="ITcpConnectionHandler"/> resolved from a new dependency-injection scope per connection. Options come from configuration section
     /// <c>Synack:Servers:{name}</c> (see <see cref="ServerConfiguration"/>), then from <paramref name="configure"/>; they are
     /// also available as named <c>IOptions</c>: <c>IOptionsMonitor&lt;ServerOptions&gt;.Get(name)</c>. Bad settings fail host
     /// start-up with the key in the message; a busy port fails it with <see cref="Errors.ErrorKind.AddressInUse"/>.
@@ -56,10 +56,11 @@ public static class SynackServiceCollectionExtensions
     /// Adds a server named <paramref name="name"/> whose connections are served by the <see cref="IInlineHandler"/>
     /// <typeparamref name="THandler"/>: one instance (a singleton, since it is called on the transport's threads for every
     /// connection; keep per-connection state in the input it leaves unconsumed, or keyed by <see cref="Connections.Connection.Id"/>).
-    /// With <c>"Transport": "Epoll"</c> in its section it runs on the epoll fast path. Options are bound as for
-    /// <see cref="AddTcpServer{THandler}"/>.
+    /// Under the default transport, <see cref="SynackTransport.Auto"/>, it runs on the epoll fast path wherever that applies
+    /// (Linux on x86-64 or ARM64, no TLS, PROXY or heartbeat) with no setting; <c>"Transport": "Sockets"</c> in its section
+    /// forces the runtime's engine. Options are bound as for <see cref="AddTcpServer{THandler}"/>.
     /// <code>
-    /// builder.Services.AddInlineTcpServer&lt;RespHandler&gt;("Resp");   // "Synack": { "Servers": { "Resp": { "Listen": [ "*:6380" ], "Transport": "Epoll" } } }
+    /// builder.Services.AddInlineTcpServer&lt;RespHandler&gt;("Resp");   // "Synack": { "Servers": { "Resp": { "Listen": [ "*:6380" ] } } }
     /// </code>
     /// </summary>
     public static IServiceCollection AddInlineTcpServer<THandler>(this IServiceCollection services, string name, Action<ServerOptions>? configure = null)

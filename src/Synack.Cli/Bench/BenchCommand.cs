@@ -31,7 +31,7 @@ internal static class BenchCommand
         var json = new Option<FileInfo?>("--json") { Description = "write the results as JSON to this file" };
         var html = new Option<FileInfo?>("--html") { Description = "write a self-contained HTML report" };
         var hdr = new Option<FileInfo?>("--hdr") { Description = "write an HdrHistogram interval log (one interval per second) to this file" };
-        var threads = new Option<int?>("--threads", "-t") { Description = "client loop threads (default: one per core the embedded server does not use; all cores for a remote server)" };
+        var threads = new Option<int?>("--threads") { Description = "client loop threads (default: one per core the embedded server does not use; all cores for a remote server)" };
         var transport = new Option<SynackTransport?>("--transport") { Description = "the embedded server's transport: auto (default: epoll on Linux for the raw echo) | sockets | epoll" };
 
         var bench = new Command("bench", "load-test a server: throughput, latency percentiles, connects, CPU, errors")

@@ -1,129 +1,79 @@
-using System.Buffers;
 using System.CommandLine;
-using System.IO.Pipelines;
+using System.Globalization;
 using System.Net;
 using Synack.Cli.Common;
 using Synack.Client;
 using Synack.Connections;
-using Synack.Framing;
 
 namespace Synack.Cli.Connect;
 
 /// <summary>
-/// <c>synack connect HOST:PORT [--framing raw|line|length] [--timeout T]</c>: a netcat that half-closes.
+/// <c>synack connect HOST:PORT | HOST PORT | unix:PATH [--framing raw|line|length] [--timeout T]</c>, or
+/// <c>synack connect --listen PORT</c>: a netcat that half-closes (the session itself is <see cref="ConnectSession"/>).
+/// Failures exit with their own code (refused 3, timed out 4, reset 5, name resolution 6).
 /// </summary>
-/// <remarks>
-/// <code>
-///  stdin ──► socket      until stdin ends, then shutdown(SHUT_WR): the server sees EOF, we keep reading
-///  socket ──► stdout     until the server's FIN; then close and exit 0
-/// </code>
-/// With <c>--framing length</c> each stdin line is sent as one length-prefixed frame and each received frame is
-/// printed as one line. Failures exit with their own code (refused 3, timed out 4, reset 5, name resolution 6).
-/// </remarks>
 internal static class ConnectCommand
 {
     public static Command Create(CliConsole console)
     {
-        var target = new Argument<string>("target") { Description = "HOST:PORT, e.g. localhost:7007 or [::1]:7007, or unix:PATH" };
-        var framing = new Option<FramingMode>("--framing", "-f") { Description = "raw | line | length (default raw)" };
-        var timeout = new Option<string>("--timeout", "-t") { Description = "connect timeout (default 10s)", DefaultValueFactory = _ => "10s" };
+        var target = new Argument<string?>("target")
+        {
+            Description = "HOST:PORT (localhost:7007, [::1]:7007), HOST followed by PORT as netcat takes them, or unix:PATH",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var port = new Argument<string?>("port") { Description = "the port, when HOST is given on its own", Arity = ArgumentArity.ZeroOrOne };
+        var listen = new Option<string?>("--listen", "-l")
+        {
+            Description = "instead of connecting, wait for one connection on PORT (loopback), HOST:PORT or unix:PATH and print what it sends, like nc -l",
+        };
+        var framing = new Option<FramingMode>("--framing", "-f") { Description = "how stdin and replies are cut into messages (default raw)" };
+        var timeout = new Option<string>("--timeout", "-t") { Description = "connect timeout", DefaultValueFactory = _ => "10s" };
         var command = new Command("connect", "copy stdin to a TCP server and its replies to stdout; half-close at end of input")
         {
-            target, framing, timeout,
+            target, port, listen, framing, timeout,
         };
-        command.SetAction((parsed, cancellationToken) => RunAsync(
-            console,
-            HostPort.ParseConnect(parsed.GetValue(target)!),
-            parsed.GetValue(framing),
-            Durations.Parse(parsed.GetValue(timeout)!, "--timeout"),
-            cancellationToken));
+        command.SetAction((parsed, cancellationToken) =>
+        {
+            FramingMode mode = parsed.GetValue(framing);
+            if (parsed.GetValue(listen) is { } where)
+            {
+                return parsed.GetValue(target) is { } extra
+                    ? throw new UsageException($"--listen waits for a connection: give no target (got '{extra}')")
+                    : ListenOnce.RunAsync(console, ListenOnce.Parse(where), mode, cancellationToken);
+            }
+
+            EndPoint endPoint = Target(parsed.GetValue(target), parsed.GetValue(port));
+            return RunAsync(console, endPoint, mode, Durations.Parse(parsed.GetValue(timeout)!, "--timeout"), cancellationToken);
+        });
         return command;
+    }
+
+    /// <summary><c>HOST:PORT</c> or <c>unix:PATH</c> alone, or netcat's <c>HOST PORT</c> (where an IPv6 host needs no brackets).</summary>
+    internal static EndPoint Target(string? target, string? port)
+    {
+        if (target is null)
+        {
+            throw new UsageException("connect needs a target: HOST:PORT, HOST PORT or unix:PATH (or --listen PORT)");
+        }
+
+        if (port is null)
+        {
+            return HostPort.ParseConnect(target);
+        }
+
+        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value is < 1 or > 65535)
+        {
+            throw new UsageException($"malformed endpoint '{target} {port}': port '{port}' is not a number from 1 to 65535");
+        }
+
+        string host = target.StartsWith('[') && target.EndsWith(']') ? target[1..^1] : target;
+        return new DnsEndPoint(host, value);
     }
 
     private static async Task<int> RunAsync(CliConsole console, EndPoint target, FramingMode framing, TimeSpan timeout, CancellationToken stop)
     {
         var options = new ConnectOptions { ConnectTimeout = timeout }; // clients keep idle connections: a netcat may sit silent
         await using Connection connection = await SynackClient.ConnectAsync(target, options, stop).ConfigureAwait(false);
-        var codec = FramingModes.Codec(framing);
-        Task upload = framing == FramingMode.Length ? UploadLinesAsFramesAsync(console, connection, codec!.Value.Encoder) : UploadAsync(console, connection);
-        Task download = framing == FramingMode.Length ? DownloadFramesAsync(console, connection, codec!.Value.Decoder) : DownloadAsync(console, connection);
-
-        try
-        {
-            await download.WaitAsync(stop).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            connection.Abort(); // Ctrl-C: the user wants out now
-            return (int)ExitCode.Ok;
-        }
-
-        if (upload.IsFaulted)
-        {
-            await upload.ConfigureAwait(false); // report a send failure (reset while uploading) with its own code
-        }
-
-        // The server finished. If stdin has not ended yet there is nobody left to send to: stop like netcat -N does.
-        await connection.CloseAsync(CancellationToken.None).ConfigureAwait(false);
-        return (int)ExitCode.Ok;
-    }
-
-    private static async Task UploadAsync(CliConsole console, Connection connection)
-    {
-        byte[] buffer = new byte[64 * 1024];
-        int n;
-        while ((n = await console.Input.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-        {
-            await connection.SendAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-        }
-
-        await connection.CompleteOutputAsync().ConfigureAwait(false);
-    }
-
-    private static async Task UploadLinesAsFramesAsync(CliConsole console, Connection connection, IFrameEncoder<ReadOnlyMemory<byte>> encoder)
-    {
-        var writer = connection.CreateFrameWriter(encoder);
-        var lines = new FrameReader<ReadOnlySequence<byte>>(PipeReader.Create(console.Input), new LineCodec());
-        while (await lines.ReadAsync().ConfigureAwait(false))
-        {
-            await writer.WriteAsync(lines.Current.ToArray()).ConfigureAwait(false);
-        }
-
-        await connection.CompleteOutputAsync().ConfigureAwait(false);
-    }
-
-    private static async Task DownloadAsync(CliConsole console, Connection connection)
-    {
-        PipeReader input = connection.Input;
-        while (true)
-        {
-            ReadResult read = await input.ReadAsync().ConfigureAwait(false);
-            foreach (ReadOnlyMemory<byte> segment in read.Buffer)
-            {
-                await console.Output.WriteAsync(segment).ConfigureAwait(false);
-            }
-
-            await console.Output.FlushAsync().ConfigureAwait(false);
-            input.AdvanceTo(read.Buffer.End);
-            if (read.IsCompleted)
-            {
-                return;
-            }
-        }
-    }
-
-    private static async Task DownloadFramesAsync(CliConsole console, Connection connection, IFrameDecoder<ReadOnlySequence<byte>> decoder)
-    {
-        var frames = connection.CreateFrameReader(decoder);
-        while (await frames.ReadAsync().ConfigureAwait(false))
-        {
-            foreach (ReadOnlyMemory<byte> segment in frames.Current)
-            {
-                await console.Output.WriteAsync(segment).ConfigureAwait(false);
-            }
-
-            console.Output.WriteByte((byte)'\n');
-            await console.Output.FlushAsync().ConfigureAwait(false);
-        }
+        return await ConnectSession.RunAsync(console, connection, framing, stop).ConfigureAwait(false);
     }
 }

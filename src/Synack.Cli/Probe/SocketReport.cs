@@ -11,6 +11,12 @@ internal static class SocketReport
     /// <summary>One line: TCP_NODELAY, keepalive and its timers, TCP_USER_TIMEOUT (Linux), buffer sizes.</summary>
     public static string Describe(Socket socket)
     {
+        if (socket.AddressFamily == AddressFamily.Unix)
+        {
+            // No TCP underneath: no Nagle, keepalive or user timeout to report, only the buffers.
+            return $"SO_RCVBUF {socket.ReceiveBufferSize} · SO_SNDBUF {socket.SendBufferSize}";
+        }
+
         var parts = new List<string>
         {
             $"TCP_NODELAY {OnOff(socket.NoDelay)}",

@@ -16,7 +16,7 @@ internal static class ProxyCommand
     {
         var listen = new Argument<string>("listen") { Description = "where clients connect, e.g. 127.0.0.1:7008 (port 0 picks one)" };
         var upstream = new Argument<string>("upstream") { Description = "the real server, HOST:PORT" };
-        var faults = new Option<string[]>("--fault", "-F")
+        var faults = new Option<string[]>("--fault")
         {
             Description = "a fault, repeatable: " + string.Join(" | ", FaultCatalog.Usages) + "; each also takes direction=up|down|both and p=0..1",
         };

@@ -30,10 +30,10 @@ internal static class ServeCommand
         };
         var framing = new Option<FramingMode>("--framing", "-f") { Description = "echo framing: raw | line | length (default raw)" };
         var drain = new Option<string>("--drain") { Description = "drain timeout on stop (default 30s)", DefaultValueFactory = _ => "30s" };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "log each connection's open and close reason (accepted, peer FIN, RST, timeout)" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "log each connection's open and close reason (accepted, peer FIN, RST, timeout); runs the async handler, on the same transport, instead of the inline fast path" };
         var maxConnections = new Option<int>("--max-connections")
         {
-            Description = $"most connections served at once; past it a client gets FIN, counted and logged once a second (default {new ServerOptions().MaxConnections}; 0 = no limit, i.e. the library's largest, {ServerOptions.UnlimitedConnections})",
+            Description = $"most connections served at once; past it a client gets FIN, counted and logged once a second (0 = no limit, i.e. the library's largest, {ServerOptions.UnlimitedConnections})",
             DefaultValueFactory = _ => new ServerOptions().MaxConnections,
         };
         var transport = new Option<SynackTransport?>("--transport") { Description = "auto (default: epoll for echo and discard on Linux, sockets for the rest) | sockets (the runtime's engine) | epoll (direct epoll loops)" };
@@ -69,9 +69,17 @@ internal static class ServeCommand
         }
 
         var log = new ServeLog(console.Error, verbose, TimeProvider.System);
-        // -v logs every accept and close from inside the handler, which takes the async handler; otherwise a service with
-        // an inline handler runs it (the fast path on the epoll transport).
+        // -v logs every accept and close from inside the handler, which takes the async handler (an inline handler has no
+        // accept or close hook in the library yet); otherwise a service with an inline handler runs it (the fast path on
+        // the epoll transport). Auto would move the async handler to the sockets transport, so -v keeps it on epoll, and
+        // the listening line says the inline path is off.
+        bool hasInline = service.CreateInline(framing ?? FramingMode.Raw) is not null;
         IInlineHandler? inline = log.Verbose ? null : service.CreateInline(framing ?? FramingMode.Raw);
+        if (log.Verbose && hasInline && transport is null && options.Transport == SynackTransport.Auto)
+        {
+            options.Transport = SynackTransport.Epoll;
+        }
+
         var server = inline is not null
             ? SynackServer.Start(options, inline)
             : SynackServer.Start(options, Logged(service.Create(framing ?? FramingMode.Raw), log));
@@ -79,7 +87,7 @@ internal static class ServeCommand
         using var admission = new AdmissionLog(server, options.MaxConnections, log, TimeProvider.System);
         foreach (EndPoint endPoint in server.LocalEndPoints)
         {
-            log.Info($"{service.Name} listening on {HostPort.Show(endPoint)} (framing {(framing ?? FramingMode.Raw).ToString().ToLowerInvariant()}, {server.Transport.ToString().ToLowerInvariant()} transport)");
+            log.Info($"{service.Name} listening on {HostPort.Show(endPoint)} (framing {service.Framing(framing ?? FramingMode.Raw)}, {server.Transport.ToString().ToLowerInvariant()} transport{(log.Verbose && hasInline ? ", async handler for -v logging, inline fast path off" : "")})");
         }
 
         log.Info("Ctrl-C or SIGTERM drains and stops");

@@ -45,6 +45,35 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task ServeVerboseKeepsEchoOnTheEpollTransportAndSaysTheInlineFastPathIsOff()
+    {
+        bool epoll = OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture
+            is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
+        await using var serve = await CliRunner.ServeAsync("echo", "-v");
+        using Socket client = await Loopback.ConnectRawAsync(serve.EndPoint);
+        await serve.Log.LineContaining($"->{client.LocalEndPoint} accepted"); // the log -v asked for, on that transport
+        await client.SendAsync("logged\n"u8.ToArray());
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Equal("logged\n", Encoding.ASCII.GetString(await client.ReadToEndAsync()));
+
+        string listening = await serve.Log.LineContaining("listening on");
+        Assert.Contains(epoll ? "epoll transport" : "sockets transport", listening);
+        Assert.Contains("async handler for -v logging, inline fast path off", listening);
+    }
+
+    [Theory]
+    [InlineData("lines", "framing line")]
+    [InlineData("length", "framing length")]
+    [InlineData("echo", "framing raw")]
+    [InlineData("daytime", "framing raw")]
+    public async Task ServeNamesTheFramingTheServiceSpeaks(string service, string framing)
+    {
+        await using var serve = await CliRunner.ServeAsync(service);
+
+        Assert.Contains($"({framing}, ", await serve.Log.LineContaining("listening on"));
+    }
+
+    [Fact]
     public async Task ServeEchoWithLineFramingEchoesWholeLines()
     {
         await using var serve = await CliRunner.ServeAsync("echo", "--framing", "line");

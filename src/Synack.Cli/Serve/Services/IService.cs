@@ -15,6 +15,12 @@ internal interface IService
     /// <summary>Whether the service honours <c>--framing</c> (the others define their own wire format).</summary>
     bool TakesFraming => false;
 
+    /// <summary>
+    /// The framing on the wire, for the listening line: what <c>--framing</c> chose where it applies, otherwise the
+    /// service's own (<c>lines</c> speaks lines whatever <c>--framing</c> defaults to).
+    /// </summary>
+    string Framing(FramingMode requested) => TakesFraming ? requested.ToString().ToLowerInvariant() : "raw";
+
     /// <summary>The per-connection handler.</summary>
     ConnectionHandler Create(FramingMode framing);
 

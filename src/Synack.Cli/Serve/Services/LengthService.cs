@@ -8,6 +8,8 @@ internal sealed class LengthService : IService
 {
     public string Name => "length";
 
+    public string Framing(FramingMode requested) => "length";
+
     public string Summary => "echoes length-prefixed frames (4-byte big-endian length, max 1 MiB); same as echo --framing length";
 
     public ConnectionHandler Create(FramingMode framing) => new EchoService().Create(FramingMode.Length);

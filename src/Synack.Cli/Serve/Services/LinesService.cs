@@ -13,6 +13,8 @@ internal sealed class LinesService : IService
 {
     public string Name => "lines";
 
+    public string Framing(FramingMode requested) => "line";
+
     public string Summary => "line protocol: PING, ECHO text, TIME, QUIT (one reply line per command)";
 
     public ConnectionHandler Create(FramingMode framing) => async connection =>
