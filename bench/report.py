@@ -9,12 +9,13 @@ import subprocess
 import sys
 
 results_path, doc_path, reps, secs, idle_conns = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-ALL_SERVERS = ["c", "synack", "synack-epoll", "synack-epoll-async", "synack-inline", "synack-inline-socket", "plain", "kestrel", "epoll"]
+ALL_SERVERS = ["c", "synack", "synack-epoll", "synack-epoll-async", "synack-epoll-framed", "synack-inline", "synack-inline-socket", "plain", "kestrel", "epoll"]
 LABEL = {
     "c": "C echo_epoll",
     "synack": "Synack (sockets transport)",
     "synack-epoll": "Synack, epoll transport (inline handler)",
     "synack-epoll-async": "Synack, epoll transport, async handler",
+    "synack-epoll-framed": "Synack, epoll transport, async FrameReader/FrameWriter (32 B frames)",
     "synack-inline": "Synack, sockets + inline scheduling",
     "synack-inline-socket": "Synack + inline socket completions only",
     "plain": "plain .NET Socket",

@@ -1,5 +1,7 @@
 // The echo servers measured side by side with ../shared/refbench's C echo_epoll by bench/run.sh:
-//   synack  PORT   Synack's SynackServer with InlineHandlers.Echo (SYNACK_HANDLER=async: the async ConnectionHandlers.Echo)
+//   synack  PORT   Synack's SynackServer with InlineHandlers.Echo (SYNACK_HANDLER=async: the async ConnectionHandlers.Echo;
+//                  SYNACK_HANDLER=framed: an async FrameReader/FrameWriter echo of fixed 32-byte frames, the size refbench's
+//                  loadgen sends in (b) and (c): loadgen cannot frame, so a fixed-length codec stands in for a length prefix)
 //   plain   PORT   a plain .NET Socket async echo loop (what most hand-written .NET servers look like)
 //   kestrel PORT   Kestrel with a ConnectionHandler (ASP.NET Core's raw-TCP path)
 //   epoll   PORT   a managed loop driving Linux epoll directly through P/Invoke (EpollEcho.cs; mirrors echo_epoll.c)
@@ -40,9 +42,12 @@ switch (args[0])
         // with the runtime's DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, as Kestrel recommends).
         var options = new ServerOptions().Listen(endPoint);
         options.Connection.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable("SYNACK_INLINE") == "1";
-        await using (var server = Environment.GetEnvironmentVariable("SYNACK_HANDLER") == "async"
-            ? SynackServer.Start(options, ConnectionHandlers.Echo)
-            : SynackServer.Start(options, InlineHandlers.Echo))
+        await using (var server = Environment.GetEnvironmentVariable("SYNACK_HANDLER") switch
+            {
+                "async" => SynackServer.Start(options, ConnectionHandlers.Echo),
+                "framed" => SynackServer.Start(options, FramedEchoAsync),
+                _ => SynackServer.Start(options, InlineHandlers.Echo),
+            })
         {
             Console.WriteLine("READY");
             await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { });
@@ -72,6 +77,19 @@ switch (args[0])
     default:
         Console.Error.WriteLine($"unknown server '{args[0]}'");
         return 2;
+}
+
+// Each 32-byte frame is decoded by the FrameReader and sent back by the FrameWriter: the framed path a protocol uses.
+static async Task FramedEchoAsync(Synack.Connections.Connection connection)
+{
+    var codec = new Synack.Framing.FixedLengthCodec(32);
+    var reader = connection.CreateFrameReader(codec);
+    var writer = connection.CreateFrameWriter<ReadOnlyMemory<byte>>(codec);
+    while (await reader.ReadAsync())
+    {
+        ReadOnlySequence<byte> frame = reader.Current;
+        await writer.WriteAsync(frame.IsSingleSegment ? frame.First : frame.ToArray());
+    }
 }
 
 static async Task PlainAsync(IPEndPoint endPoint, CancellationToken stop)
@@ -134,3 +152,4 @@ internal sealed class KestrelEcho : Microsoft.AspNetCore.Connections.ConnectionH
         }
     }
 }
+
