@@ -10,9 +10,6 @@ public sealed partial class Connection
     private bool _inputDrained = true; // nothing read yet: wait for the first input edge
     private int _inputDrainedAt;
 
-    /// <summary>True when this connection runs on the epoll transport (<see cref="Synack.Server.SynackTransport.Epoll"/>).</summary>
-    internal bool UsesEpoll => _epoll is not null;
-
     /// <summary>
     /// Moves the socket to <paramref name="loop"/>: non-blocking, registered once (edge-triggered), sends and receives as
     /// direct syscalls from the pumps, which the loop thread wakes inline. Call before <see cref="Start"/>.

@@ -136,8 +136,6 @@ public sealed partial class Connection : IAsyncDisposable
     /// <summary>The underlying socket, for options Synack does not wrap. Do not read, write or close it directly.</summary>
     public Socket Socket => _socket;
 
-    internal TimeProvider Time => _time;
-
     /// <summary>True for connections accepted by a server (metrics tag them <c>synack.side=server</c>).</summary>
     internal bool IsServer { get; }
 
