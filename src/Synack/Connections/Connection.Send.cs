@@ -18,44 +18,24 @@ public sealed partial class Connection
     /// <exception cref="SynackException">The connection was reset (<see cref="ErrorKind.Reset"/>,
     /// <see cref="ErrorKind.BrokenPipe"/>) or closed by this side (<see cref="ErrorKind.Closed"/>).</exception>
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
-        WriteLockedAsync(static (output, state) => output.Write(state.Span), data, cancellationToken);
+        LockedSend.WriteAsync(this, static (output, state) => output.Write(state.Span), data, cancellationToken);
 
-    /// <summary>Encodes one frame and sends it as a unit; used by <see cref="FrameWriter{T}"/>.</summary>
+    /// <summary>Encodes one frame and sends it as a unit (see <see cref="FrameWriter{T}"/>).</summary>
     internal ValueTask SendFrameAsync<T>(IFrameEncoder<T> encoder, T frame, CancellationToken cancellationToken) =>
-        WriteLockedAsync(static (output, state) =>
-        {
-            state.encoder.Encode(state.frame, output);
-            state.connection._engine.Meter.OnFrameSent();
-        }, (encoder, frame, connection: this), cancellationToken);
+        FrameWriter<T>.SendAsync(this, encoder, frame, cancellationToken);
 
-    private async ValueTask WriteLockedAsync<TState>(Action<IBufferWriter<byte>, TState> write, TState state, CancellationToken cancellationToken)
-    {
-        SemaphoreSlim sendLock = _engine.SendLock ?? throw InlineOnly("Sending with SendAsync or a FrameWriter");
-        await sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (CloseReason is not CloseReason.None and not CloseReason.RemoteFin || Volatile.Read(ref _outputCompleted) != 0)
-            {
-                throw WriteAfterCloseError();
-            }
+    SemaphoreSlim IFrameHost.SendLock => _engine.SendLock ?? throw InlineOnly("Sending with SendAsync or a FrameWriter");
 
-            PipeWriter output = _engine.Output!;
-            write(output, state);
-            FlushResult result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                throw WriteAfterCloseError();
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or (IOException and not SynackException))
-        {
-            throw _engine.Classify(e, "write");
-        }
-        finally
-        {
-            sendLock.Release();
-        }
-    }
+    PipeWriter IFrameHost.OpenOutput() =>
+        CloseReason is not CloseReason.None and not CloseReason.RemoteFin || Volatile.Read(ref _outputCompleted) != 0
+            ? throw WriteAfterCloseError()
+            : _engine.Output!;
+
+    SynackException IFrameHost.SendRefused() => WriteAfterCloseError();
+
+    SynackException IFrameHost.Classify(Exception e) => _engine.Classify(e, "write");
+
+    void IFrameHost.OnFrameSent() => _engine.Meter.OnFrameSent();
 
     private SynackException WriteAfterCloseError() => CloseReason == CloseReason.RemoteReset
         ? new SynackException(ErrorKind.Reset, "write", "connection reset by peer", LocalEndPoint, RemoteEndPoint, SocketError.ConnectionReset)

@@ -22,7 +22,7 @@ namespace Synack.Connections;
 /// directly follow System.IO.Pipelines rules: one reader and one writer at a time. Close verbs are idempotent and may
 /// race each other and <see cref="DisposeAsync"/> from any thread.</para>
 /// </remarks>
-public sealed partial class Connection : IAsyncDisposable, IConnectionEvents
+public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Framing.IFrameHost
 {
     private static long s_nextId;
 

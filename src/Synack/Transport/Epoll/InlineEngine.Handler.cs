@@ -58,11 +58,7 @@ internal sealed partial class InlineEngine
         _inlineInHandler = true;
         try
         {
-            consumed = _handler.OnReceived(Connection, new ReadOnlySequence<byte>(buffer, 0, length), output);
-            if ((ulong)consumed > (ulong)length)
-            {
-                throw new InvalidOperationException($"{_handler.GetType().Name}.OnReceived consumed {consumed} of the {length} byte(s) it was given");
-            }
+            consumed = InlineHandlerContract.Receive(_handler, Connection, new ReadOnlySequence<byte>(buffer, 0, length), length, output);
         }
         catch (Exception e)
         {
@@ -93,10 +89,9 @@ internal sealed partial class InlineEngine
         else
         {
             KeepUnconsumed(buffer, (int)consumed, length);
-            if (_unconsumedLength >= Options.MaxReadBufferSize)
+            if (InlineHandlerContract.IsOverCap(_unconsumedLength, Options))
             {
-                HandlerFailed(new SynackException(ErrorKind.LimitExceeded, "read",
-                    $"the handler left {_unconsumedLength} byte(s) unconsumed, the MaxReadBufferSize limit", Host.LocalEndPoint, Host.RemoteEndPoint), output);
+                HandlerFailed(InlineHandlerContract.OverCap(_unconsumedLength, Connection), output);
                 return;
             }
         }
@@ -113,29 +108,31 @@ internal sealed partial class InlineEngine
     /// A handler threw: bad input (<see cref="ErrorKind.ProtocolError"/>, <see cref="ErrorKind.LimitExceeded"/>) aborts at
     /// once, as the frame helpers do (what it wrote is dropped: the RST would discard it anyway); another
     /// <see cref="SynackException"/> sends what was written and ends the handler (the server closes gracefully); anything
-    /// else is a bug: the connection is aborted and the server reports it. The pipes adapter does the same.
+    /// else is a bug: the connection is aborted and the server reports it. The classification is <see cref="InlineHandlerContract.Classify"/>, shared with the pipes adapter.
     /// </summary>
     private void HandlerFailed(Exception e, InlineOutput output)
     {
-        if (e is SynackException error)
+        switch (InlineHandlerContract.Classify(e, out CloseReason abortReason))
         {
-            if (error.Kind is ErrorKind.ProtocolError or ErrorKind.LimitExceeded)
-            {
-                Abort(error.Kind == ErrorKind.ProtocolError ? CloseReason.ProtocolError : CloseReason.LimitExceeded);
-            }
-            else if (!IsAborted)
-            {
-                SendOutput(output);
-            }
+            case HandlerFailure.BadInput:
+                Abort(abortReason);
+                break;
+            case HandlerFailure.Ended:
+                if (!IsAborted)
+                {
+                    SendOutput(output);
+                }
 
-            output.Reset();
-            EndHandler();
-            return;
+                break;
+            default:
+                output.Reset();
+                EndHandler(e);
+                Abort(CloseReason.LocalAbort);
+                return;
         }
 
         output.Reset();
-        EndHandler(e);
-        Abort(CloseReason.LocalAbort);
+        EndHandler();
     }
 
     /// <summary>The socket failed (reset, broken pipe): the connection is dead both ways; the close reason says why.</summary>
