@@ -129,7 +129,7 @@ public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Fr
     /// <summary>Configures the socket, arms the watchdog and starts the engine.</summary>
     internal void Start()
     {
-        SocketConfigurator.Apply(_engine.Socket, Options);
+        _engine.Configure();
         _startedAt = _engine.Time.GetTimestamp();
         _started = true;
         Diagnostics.SynackMetrics.ConnectionOpened(Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint));

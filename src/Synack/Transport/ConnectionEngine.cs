@@ -76,6 +76,9 @@ internal abstract class ConnectionEngine
     /// <summary>The server name the client asked for (SNI), or null.</summary>
     public virtual string? TlsServerName => null;
 
+    /// <summary>Applies the connection's socket options (NoDelay, keepalive, buffers, linger), before <see cref="Start"/>.</summary>
+    public void Configure() => SocketConfigurator.Apply(Socket, Options);
+
     /// <summary>Starts moving bytes (the socket is configured and the watchdog armed).</summary>
     public abstract void Start();
 
