@@ -1,12 +1,8 @@
-using Synack.Transport;
-
 namespace Synack.Connections;
 
 public sealed partial class Connection
 {
-    private int _aborted;
     private int _outputCompleted;
-    private Task? _completeOutput;
 
     /// <summary>True once <see cref="CompleteOutput"/> (or a close) was called: nothing more may be sent.</summary>
     internal bool IsOutputCompleted => Volatile.Read(ref _outputCompleted) != 0;
@@ -19,36 +15,7 @@ public sealed partial class Connection
     public void CompleteOutput() => _ = CompleteOutputAsync();
 
     /// <summary>Like <see cref="CompleteOutput"/>, and completes once the FIN has been handed to the kernel (or the connection ended).</summary>
-    public Task CompleteOutputAsync()
-    {
-        if (IsInline)
-        {
-            Interlocked.Exchange(ref _outputCompleted, 1);
-            return CompleteOutputInline(); // idempotent, and every caller gets the task of the FIN itself
-        }
-
-        if (Interlocked.Exchange(ref _outputCompleted, 1) == 0)
-        {
-            _completeOutput = CompleteOutputCoreAsync();
-        }
-
-        return Volatile.Read(ref _completeOutput) ?? _sendPump;
-    }
-
-    private async Task CompleteOutputCoreAsync()
-    {
-        await _sendLock!.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            await _output!.Writer.CompleteAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-
-        await _sendPump.ConfigureAwait(false);
-    }
+    public Task CompleteOutputAsync() => _engine.CompleteOutputAsync(first: Interlocked.Exchange(ref _outputCompleted, 1) == 0);
 
     /// <summary>
     /// Graceful close: sends what is queued, then FIN (shutdown(SHUT_WR)); reads and drops incoming bytes until the peer's
@@ -63,13 +30,11 @@ public sealed partial class Connection
     public async Task<CloseReason> CloseAsync(CancellationToken cancellationToken = default)
     {
         TrySetCloseReason(CloseReason.LocalClose);
-        BeginDiscardInput();
+        _engine.DiscardInput();
         Task completeOutput = CompleteOutputAsync();
         try
         {
-            // Inline connections have no pumps: the socket is released once both directions finish, completing Closed.
-            Task finished = IsInline ? Task.WhenAll(completeOutput, Closed) : Task.WhenAll(completeOutput, _receivePump, _sendPump);
-            await finished.WaitAsync(Options.CloseTimeout, _time, cancellationToken).ConfigureAwait(false);
+            await _engine.WhenClosed(completeOutput, Closed).WaitAsync(Options.CloseTimeout, _engine.Time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -117,33 +82,7 @@ public sealed partial class Connection
     internal void AbortCore(CloseReason reason)
     {
         TrySetCloseReason(reason);
-        if (Interlocked.Exchange(ref _aborted, 1) != 0)
-        {
-            return;
-        }
-
-        if (IsInline)
-        {
-            AbortInline(); // under the connection's lock, where the raw descriptor is used; releases the socket
-            return;
-        }
-
-        CloseAbortively();
-        _input!.Writer.CancelPendingFlush();
-        _output!.Reader.CancelPendingRead();
-        ReleaseSocket();
-    }
-
-    /// <summary>
-    /// Close(0) is .NET's abortive close: with operations pending it still resets (a plain Dispose may first shutdown()
-    /// to unblock them, which would send FIN before the RST).
-    /// </summary>
-    private void CloseAbortively()
-    {
-        SocketConfigurator.SetAbortiveLinger(_socket);
-        _epoll?.Unregister();
-        _socket.Close(0);
-        _epoll?.Close();
+        _engine.Abort(); // once; the engine releases the socket
     }
 
     /// <summary>Closes gracefully (as <see cref="CloseAsync"/>), never throwing.</summary>

@@ -61,4 +61,26 @@ public sealed partial class Connection
 
     /// <summary>Creates a writer of frames encoded by <paramref name="encoder"/>. Any number may be used concurrently.</summary>
     public FrameWriter<T> CreateFrameWriter<T>(IFrameEncoder<T> encoder) => new(this, encoder);
+
+    int IFrameHost.MaxReadBufferSize => Options.MaxReadBufferSize;
+
+    bool IFrameHost.IsStopRequested => IsStopRequested;
+
+    bool IFrameHost.TryEnterIdle() => TryEnterIdle();
+
+    void IFrameHost.SetIdle(bool idle) => SetIdle(idle);
+
+    void IFrameHost.OnFrameIncomplete(long buffered) => OnFrameIncomplete(buffered);
+
+    void IFrameHost.OnFrameEnded() => OnFrameEnded();
+
+    SynackException? IFrameHost.ClosingError() => CloseReason is not CloseReason.None and not CloseReason.RemoteFin
+        ? new SynackException(ErrorKind.Closed, "read", $"connection is closing ({CloseReason})", LocalEndPoint, RemoteEndPoint)
+        : null;
+
+    SynackException IFrameHost.OnDecodeError(SynackException error)
+    {
+        AbortOnBadInput(error.Kind);
+        return new SynackException(error.Kind, "read", error.Detail, LocalEndPoint, RemoteEndPoint, error.SocketError, error);
+    }
 }

@@ -10,31 +10,23 @@ namespace Synack.Connections;
 /// and exactly one recorded <see cref="Connections.CloseReason"/>.
 /// </summary>
 /// <remarks>
-/// <para>Two pumps move bytes: the receive pump copies socket → <see cref="Input"/>, the send pump copies
-/// <see cref="Output"/> → socket. Their states:</para>
-/// <code>
-///   receive pump:  Reading ──recv()==0──► Eof (Input completes, reason RemoteFin or LocalHalfCloseThenRemoteFin)
-///                     │ CloseAsync            └── ECONNRESET ──► Faulted (Input fails with Reset, reason RemoteReset)
-///                     ▼
-///                  Discarding (Input fails with Closed; bytes are read and dropped until the peer's FIN)
-///   send pump:     Sending ──Output completed──► shutdown(SHUT_WR) = FIN ──► Done
-///                     └── EPIPE/ECONNRESET ──► Faulted (writes fail with Reset/BrokenPipe)
-/// </code>
-/// <para>When both pumps are done the socket is closed and <see cref="Closed"/> completes. <see cref="Abort"/> closes it at
+/// <para>The connection is the public API and the lifecycle (identity, endpoints, close verbs, the close reason, timeouts,
+/// helpers) over one engine that moves the bytes (<see cref="Transport.ConnectionEngine"/>, chosen by
+/// <see cref="Transport.EngineChoice"/>): two pumps between the socket and <see cref="Input"/>/<see cref="Output"/>
+/// (<see cref="Transport.Pipes.PipesEngine"/>, whose state diagram says what happens at EOF, reset and close), or an
+/// <see cref="Server.IInlineHandler"/> called on an epoll loop (<see cref="Transport.Epoll.InlineEngine"/>).</para>
+/// <para>When both directions are done the socket is closed and <see cref="Closed"/> completes. <see cref="Abort"/> closes it at
 /// once with SO_LINGER 0 (RST). Reads and writes pending at that moment complete with a <see cref="Errors.SynackException"/>.</para>
 /// <para>Thread safety: the send helpers (<see cref="SendAsync"/>, <see cref="Framing.FrameWriter{T}"/>) serialize whole
 /// frames, so several tasks may send at once without interleaving. <see cref="Input"/> and <see cref="Output"/> used
 /// directly follow System.IO.Pipelines rules: one reader and one writer at a time. Close verbs are idempotent and may
 /// race each other and <see cref="DisposeAsync"/> from any thread.</para>
 /// </remarks>
-public sealed partial class Connection : IAsyncDisposable
+public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Framing.IFrameHost
 {
     private static long s_nextId;
 
-    private readonly Socket _socket;
-    private readonly Pipe? _input;  // null for an inline handler on the epoll transport (Connection.Inline.cs)
-    private readonly Pipe? _output;
-    private readonly TimeProvider _time;
+    private readonly ConnectionEngine _engine;
     private LazyCompletion<CloseReason> _closed;
     private LazyCancellation _closedToken;
     private LazyCancellation _stopRequested;
@@ -42,47 +34,16 @@ public sealed partial class Connection : IAsyncDisposable
     private EndPoint? _clientEndPoint;
     private long _startedAt;
     private bool _started;
-    private Task _receivePump = Task.CompletedTask;
-    private Task _sendPump = Task.CompletedTask;
 
     internal Connection(Socket socket, ConnectionOptions options, TimeProvider? timeProvider = null, bool isServer = false,
         Transport.Epoll.EpollLoop? epoll = null, Server.IInlineHandler? inlineHandler = null)
     {
         IsServer = isServer;
-        _socket = socket;
         Options = options;
-        _time = timeProvider ?? TimeProvider.System;
         Id = Interlocked.Increment(ref s_nextId);
         LocalEndPoint = socket.LocalEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         RemoteEndPoint = socket.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
-
-        if (epoll is not null && inlineHandler is not null)
-        {
-            // The inline fast path: no pipes; the socket is registered with the loop at Start.
-            _socket.Blocking = false;
-            _inlineHandler = inlineHandler;
-            _epoll = new Transport.Epoll.EpollRegistration(epoll, socket, this); // added to the loop at Start
-            return;
-        }
-
-        _sendLock = new SemaphoreSlim(1, 1);
-        PipeScheduler scheduler = options.UnsafePreferInlineScheduling || epoll is not null ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
-        _input = new Pipe(new PipeOptions(
-            readerScheduler: scheduler,
-            writerScheduler: scheduler,
-            pauseWriterThreshold: options.MaxReadBufferSize,
-            resumeWriterThreshold: options.MaxReadBufferSize / 2,
-            useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(
-            readerScheduler: scheduler,
-            writerScheduler: scheduler,
-            pauseWriterThreshold: options.MaxPendingSendBytes,
-            resumeWriterThreshold: options.MaxPendingSendBytes / 2,
-            useSynchronizationContext: false));
-        if (epoll is not null)
-        {
-            UseEpoll(epoll);
-        }
+        _engine = EngineChoice.Create(this, socket, options, timeProvider ?? TimeProvider.System, epoll, inlineHandler);
     }
 
     /// <summary>A process-unique number, for logs.</summary>
@@ -108,7 +69,7 @@ public sealed partial class Connection : IAsyncDisposable
     /// <see cref="Errors.SynackException"/> on reset, abort or local close. One reader at a time.
     /// </summary>
     /// <exception cref="InvalidOperationException">The connection is served by an <see cref="Server.IInlineHandler"/>.</exception>
-    public PipeReader Input => _input?.Reader ?? throw InlineOnly(nameof(Input));
+    public PipeReader Input => _engine.Input ?? throw InlineOnly(nameof(Input));
 
     /// <summary>
     /// Bytes to send to the peer. Completing it half-closes the connection (FIN after the queued bytes). Flushes wait while
@@ -116,7 +77,7 @@ public sealed partial class Connection : IAsyncDisposable
     /// <see cref="SendAsync"/> or a <see cref="Framing.FrameWriter{T}"/> to send from several tasks.
     /// </summary>
     /// <exception cref="InvalidOperationException">The connection is served by an <see cref="Server.IInlineHandler"/>.</exception>
-    public PipeWriter Output => _output?.Writer ?? throw InlineOnly(nameof(Output));
+    public PipeWriter Output => _engine.Output ?? throw InlineOnly(nameof(Output));
 
     /// <summary>Why the connection ended, or <see cref="CloseReason.None"/> while nothing has ended it.</summary>
     public CloseReason CloseReason => (CloseReason)Volatile.Read(ref _closeReason);
@@ -134,9 +95,7 @@ public sealed partial class Connection : IAsyncDisposable
     public CancellationToken StopRequested => _stopRequested.Token;
 
     /// <summary>The underlying socket, for options Synack does not wrap. Do not read, write or close it directly.</summary>
-    public Socket Socket => _socket;
-
-    internal TimeProvider Time => _time;
+    public Socket Socket => _engine.Socket;
 
     /// <summary>True for connections accepted by a server (metrics tag them <c>synack.side=server</c>).</summary>
     internal bool IsServer { get; }
@@ -161,51 +120,68 @@ public sealed partial class Connection : IAsyncDisposable
         InSet = inSet;
     }
 
-    /// <summary>Configures the socket and starts both pumps.</summary>
+    /// <summary>True when an <see cref="Server.IInlineHandler"/> is served on the epoll loop (no pipes, no handler task).</summary>
+    internal bool IsInline => _engine.IsInline;
+
+    /// <summary>The server that serves this connection: told when the inline handler is done and when the socket is released.</summary>
+    internal IConnectionOwner? Owner { get; set; }
+
+    /// <summary>Configures the socket, arms the watchdog and starts the engine.</summary>
     internal void Start()
     {
-        SocketConfigurator.Apply(_socket, Options);
-        _startedAt = _time.GetTimestamp();
+        _engine.Configure();
+        _startedAt = _engine.Time.GetTimestamp();
         _started = true;
         Diagnostics.SynackMetrics.ConnectionOpened(Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint));
-        if (IsInline)
-        {
-            StartInline();
-            return;
-        }
-
-        _sender ??= new SocketSender();
-        _receivePump = ReceivePumpAsync();
-        _sendPump = SendPumpAsync();
         StartWatchdog();
-        _ = FinishWhenPumpsEndAsync();
+        _engine.Start();
     }
 
     /// <summary>Records <paramref name="reason"/> if no reason was recorded yet. Returns true if this call set it.</summary>
     internal bool TrySetCloseReason(CloseReason reason) =>
         Interlocked.CompareExchange(ref _closeReason, (int)reason, (int)CloseReason.None) == (int)CloseReason.None;
 
+    /// <summary>Stops watching the socket before it is closed (for a connection that failed before it started).</summary>
+    internal void UnregisterEpoll() => _engine.Unregister();
+
+    /// <summary>
+    /// One recv() for a preamble read before the engine starts (the PROXY header), on this connection's engine and
+    /// cancellable: 0 at the peer's FIN. Never consumes more than <paramref name="buffer"/> holds.
+    /// </summary>
+    internal ValueTask<int> ReceivePreambleAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _engine.ReceivePreambleAsync(buffer, cancellationToken);
+
     /// <inheritdoc/>
     public override string ToString() => $"#{Id} {LocalEndPoint}->{RemoteEndPoint}";
 
-    private async Task FinishWhenPumpsEndAsync()
-    {
-        await Task.WhenAll(_receivePump, _sendPump).ConfigureAwait(false);
-        ReleaseSocket();
-    }
+    private InvalidOperationException InlineOnly(string what) =>
+        new($"{what} is not available on {this}: it is served by an IInlineHandler, which writes to the output it is given");
 
-    private void ReleaseSocket()
+    bool IConnectionEvents.TrySetCloseReason(CloseReason reason) => TrySetCloseReason(reason);
+
+    void IConnectionEvents.OnHandlerDone(Exception? fault) => Owner?.OnHandlerDone(this, fault);
+
+    /// <summary>The engine closed the socket: record the reason (LocalClose unless one was), complete <see cref="Closed"/>, tell the owner.</summary>
+    void IConnectionEvents.OnReleased()
     {
-        if (_epoll is not null && Options.Linger > TimeSpan.Zero && Volatile.Read(ref _aborted) == 0)
+        StopWatchdog();
+        TrySetCloseReason(CloseReason.LocalClose);
+        if (_closed.TrySetResult(CloseReason))
         {
-            // close() with SO_LINGER > 0 blocks until the data is sent or the linger runs out, and here it would run on an
-            // epoll loop thread, stalling every connection of that loop: close on the thread pool instead.
-            _epoll.Unregister();
-            ThreadPool.UnsafeQueueUserWorkItem(static c => c.ReleaseSocketCore(), this, preferLocal: false);
-            return;
+            try
+            {
+                if (_started)
+                {
+                    // The tags are made again rather than kept: they would cost every open connection ~150 bytes.
+                    Diagnostics.SynackMetrics.ConnectionClosed(Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint), CloseReason, _engine.Time.GetElapsedTime(_startedAt), BytesReceived, BytesSent, FramesReceived, FramesSent);
+                }
+            }
+            finally
+            {
+                Owner?.OnClosed(this);
+                CancelConnectionClosed();
+            }
         }
-
-        ReleaseSocketCore();
     }
 
     /// <summary>
@@ -214,7 +190,7 @@ public sealed partial class Connection : IAsyncDisposable
     /// </summary>
     private void CancelConnectionClosed()
     {
-        if (HoldsAnyGate)
+        if (ConnectionEngine.HoldsAnyLock)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static c => c.CancelConnectionClosed(), this, preferLocal: false);
             return;
@@ -227,49 +203,6 @@ public sealed partial class Connection : IAsyncDisposable
         catch (AggregateException)
         {
             // A ConnectionClosed callback threw: the application's bug, and the connection is closed regardless.
-        }
-    }
-
-    private void ReleaseSocketCore()
-    {
-        // Both directions are finished (or the socket was aborted): nothing unread remains, so close() sends no RST.
-        StopWatchdog();
-        if (IsInline)
-        {
-            // The raw descriptor is used only under the lock, after checking this flag: once it is set, close() may run
-            // outside the lock (with SO_LINGER > 0 it blocks, and must not hold up the loop thread's next edge).
-            lock (InlineGate)
-            {
-                DropUnconsumed();
-                DropQueuedOutput();
-                _inlineSocketClosed = true;
-            }
-        }
-
-        if (_tls is not null)
-        {
-            DisposeTls();
-        }
-
-        _epoll?.Unregister();
-        _socket.Dispose();
-        _epoll?.Close();
-        TrySetCloseReason(CloseReason.LocalClose);
-        if (_closed.TrySetResult(CloseReason))
-        {
-            try
-            {
-                if (_started)
-                {
-                    // The tags are made again rather than kept: they would cost every open connection ~150 bytes.
-                    Diagnostics.SynackMetrics.ConnectionClosed(Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint), CloseReason, _time.GetElapsedTime(_startedAt), BytesReceived, BytesSent, FramesReceived, FramesSent);
-                }
-            }
-            finally
-            {
-                Owner?.OnClosed(this);
-                CancelConnectionClosed();
-            }
         }
     }
 }

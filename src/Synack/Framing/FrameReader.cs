@@ -27,7 +27,7 @@ public sealed class FrameReader<T>
 {
     private readonly PipeReader _input;
     private readonly IFrameDecoder<T> _decoder;
-    private readonly Connection? _owner;
+    private readonly IFrameHost? _owner;
     private SequencePosition _consumed;
     private bool _holdingFrame;
     private long _bufferedAfterFrame;
@@ -78,11 +78,10 @@ public sealed class FrameReader<T>
             }
 
             ReadOnlySequence<byte> buffer = result.Buffer;
-            if (result.IsCanceled && _owner is { CloseReason: not CloseReason.None and not CloseReason.RemoteFin })
+            if (result.IsCanceled && _owner?.ClosingError() is { } closing)
             {
                 _input.AdvanceTo(buffer.Start);
-                throw new SynackException(ErrorKind.Closed, "read", $"connection is closing ({_owner.CloseReason})",
-                    _owner.LocalEndPoint, _owner.RemoteEndPoint);
+                throw closing;
             }
 
             if (TryDecode(buffer, out T frame, out SequencePosition consumed))
@@ -103,11 +102,11 @@ public sealed class FrameReader<T>
                     $"{buffer.Length} bytes buffered without a complete frame; the maximum frame length is {_decoder.MaxFrameLength}"));
             }
 
-            if (_owner is not null && buffer.Length >= _owner.Options.MaxReadBufferSize)
+            if (_owner is not null && buffer.Length >= _owner.MaxReadBufferSize)
             {
                 _input.AdvanceTo(buffer.Start, buffer.End);
                 throw Fail(SynackException.Limit(
-                    $"{buffer.Length} bytes buffered without a complete frame; the read buffer cap is {_owner.Options.MaxReadBufferSize}"));
+                    $"{buffer.Length} bytes buffered without a complete frame; the read buffer cap is {_owner.MaxReadBufferSize}"));
             }
 
             if (result.IsCompleted)
@@ -180,14 +179,5 @@ public sealed class FrameReader<T>
     }
 
     /// <summary>Adds the endpoints to a decode error and, on a connection, records the reason and aborts (RST) for bad input.</summary>
-    private SynackException Fail(SynackException error)
-    {
-        if (_owner is null)
-        {
-            return error;
-        }
-
-        _owner.AbortOnBadInput(error.Kind);
-        return new SynackException(error.Kind, "read", error.Detail, _owner.LocalEndPoint, _owner.RemoteEndPoint, error.SocketError, error);
-    }
+    private SynackException Fail(SynackException error) => _owner is null ? error : _owner.OnDecodeError(error);
 }

@@ -11,14 +11,14 @@ namespace Synack.Framing;
 public sealed class FrameWriter<T>
 {
     private readonly IFrameEncoder<T> _encoder;
-    private readonly Connection? _connection;
+    private readonly IFrameHost? _host;
     private readonly PipeWriter? _output;
     private readonly SemaphoreSlim? _lock;
 
     /// <summary>Writes frames to a connection.</summary>
     public FrameWriter(Connection connection, IFrameEncoder<T> encoder)
     {
-        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        _host = connection ?? throw new ArgumentNullException(nameof(connection));
         _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
     }
 
@@ -34,9 +34,9 @@ public sealed class FrameWriter<T>
     /// <exception cref="Errors.SynackException">The connection was reset or closed, or the frame is too long for the codec.</exception>
     public async ValueTask WriteAsync(T frame, CancellationToken cancellationToken = default)
     {
-        if (_connection is not null)
+        if (_host is not null)
         {
-            await _connection.SendFrameAsync(_encoder, frame, cancellationToken).ConfigureAwait(false);
+            await SendAsync(_host, _encoder, frame, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -51,4 +51,12 @@ public sealed class FrameWriter<T>
             _lock.Release();
         }
     }
+
+    /// <summary>Encodes <paramref name="frame"/> and sends it as one unit on <paramref name="host"/>, counting it.</summary>
+    internal static ValueTask SendAsync(IFrameHost host, IFrameEncoder<T> encoder, T frame, CancellationToken cancellationToken) =>
+        LockedSend.WriteAsync(host, static (output, state) =>
+        {
+            state.encoder.Encode(state.frame, output);
+            state.host.OnFrameSent();
+        }, (encoder, frame, host), cancellationToken);
 }

@@ -7,9 +7,10 @@ namespace Synack.Server;
 
 /// <summary>
 /// Runs an <see cref="IInlineHandler"/> over a connection's pipes, where the epoll fast path does not apply (the sockets
-/// transport, TLS, PROXY, heartbeats), with the same contract: unconsumed input is offered again with more, capped by
+/// transport, TLS, PROXY), with the same contract: unconsumed input is offered again with more, capped by
 /// <see cref="ConnectionOptions.MaxReadBufferSize"/> and timed as an incomplete frame; one flush per batch; a drain
-/// ends the handler at a message boundary.
+/// ends the handler at a message boundary. The rules themselves are <see cref="InlineHandlerContract"/>'s, shared with
+/// the inline epoll engine.
 /// </summary>
 internal static class InlineHandlerAdapter
 {
@@ -69,9 +70,9 @@ internal static class InlineHandlerAdapter
             {
                 // Bad input aborts, as the frame helpers do; otherwise what the handler wrote before it goes out.
                 input.AdvanceTo(buffer.End);
-                if (e.Kind is ErrorKind.ProtocolError or ErrorKind.LimitExceeded)
+                if (InlineHandlerContract.Classify(e, out CloseReason abortReason) == HandlerFailure.BadInput)
                 {
-                    connection.AbortOnBadInput(e.Kind);
+                    connection.AbortCore(abortReason);
                 }
                 else if (!connection.IsOutputCompleted)
                 {
@@ -99,11 +100,7 @@ internal static class InlineHandlerAdapter
         long consumed = 0;
         if (buffer.Length > unconsumedBefore)
         {
-            consumed = handler.OnReceived(connection, buffer, output);
-            if ((ulong)consumed > (ulong)buffer.Length)
-            {
-                throw new InvalidOperationException($"{handler.GetType().Name}.OnReceived consumed {consumed} of the {buffer.Length} byte(s) it was given");
-            }
+            consumed = InlineHandlerContract.Receive(handler, connection, buffer, buffer.Length, output);
         }
 
         if (read.IsCompleted)
@@ -112,11 +109,9 @@ internal static class InlineHandlerAdapter
             return buffer.Length;
         }
 
-        if (buffer.Length - consumed >= connection.Options.MaxReadBufferSize)
+        if (InlineHandlerContract.IsOverCap(buffer.Length - consumed, connection.Options))
         {
-            throw new SynackException(ErrorKind.LimitExceeded, "read",
-                $"the handler left {buffer.Length - consumed} byte(s) unconsumed, the MaxReadBufferSize limit",
-                connection.LocalEndPoint, connection.RemoteEndPoint);
+            throw InlineHandlerContract.OverCap(buffer.Length - consumed, connection);
         }
 
         return consumed;

@@ -35,7 +35,7 @@ public sealed partial class SynackServer
             _reserve = new DescriptorReserve(_options.DescriptorReserve, _time, OnReservePaused, OnReserveResumed);
         }
 
-        Connections.Connection.WarmReleasePath();
+        Synack.Transport.Tls.TlsByteStream.WarmReleasePath();
     }
 
     private AcceptLoop CreateAcceptLoop(Socket listener) => new(listener.AcceptAsync, OnAccepted, _time, OnAcceptBackoff, _reserve);

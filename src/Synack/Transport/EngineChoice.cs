@@ -1,5 +1,9 @@
+using System.Net.Sockets;
+using Synack.Connections;
 using Synack.Server;
 using Synack.Transport.Epoll;
+using Synack.Transport.Pipes;
+using Synack.Transport.Sockets;
 
 namespace Synack.Transport;
 
@@ -28,4 +32,21 @@ internal static class EngineChoice
     /// </summary>
     public static bool UsesEpoll(SynackTransport requested, bool inlineHandler) =>
         (requested == SynackTransport.Epoll || (requested == SynackTransport.Auto && inlineHandler)) && EpollLoop.IsSupported;
+
+    /// <summary>
+    /// The engine for a connection whose transport was chosen above: on <paramref name="loop"/> (epoll) or on the runtime's
+    /// sockets (null). An <paramref name="inlineHandler"/> on epoll gets the inline engine; everything else gets the pipes
+    /// engine over that transport's byte stream (an inline handler there runs over the pipes: InlineHandlerAdapter).
+    /// </summary>
+    public static ConnectionEngine Create(Connection connection, Socket socket, ConnectionOptions options, TimeProvider time,
+        EpollLoop? loop, IInlineHandler? inlineHandler)
+    {
+        if (loop is not null && inlineHandler is not null)
+        {
+            return new InlineEngine(connection, socket, options, time, loop, inlineHandler);
+        }
+
+        ISocketStream stream = loop is null ? new RuntimeSocketStream(socket) : new EpollSocketStream(socket, loop);
+        return new PipesEngine(connection, socket, options, time, stream, inlineScheduling: options.UnsafePreferInlineScheduling || loop is not null);
+    }
 }

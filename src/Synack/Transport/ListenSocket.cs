@@ -63,12 +63,4 @@ internal static class ListenSocket
 
     private static void SetFlag(Socket socket, int option, bool on) =>
         socket.SetRawSocketOption(SolSocket, option, BitConverter.GetBytes(on ? 1 : 0));
-
-    /// <summary>Reads SO_REUSEPORT back (for diagnostics and tests).</summary>
-    public static bool GetReusePort(Socket socket)
-    {
-        Span<byte> value = stackalloc byte[4];
-        socket.GetRawSocketOption(SolSocket, SoReusePort, value);
-        return BitConverter.ToInt32(value) != 0;
-    }
 }

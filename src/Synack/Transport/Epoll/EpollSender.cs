@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Synack.Transport.Pipes;
 
 namespace Synack.Transport.Epoll;
 

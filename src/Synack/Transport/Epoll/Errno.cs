@@ -5,13 +5,12 @@ namespace Synack.Transport.Epoll;
 /// <summary>
 /// Linux errno values from direct recv()/send() calls, as the <see cref="SocketError"/> the runtime reports for the same
 /// failure (its SocketErrorPal mapping), so errors from the epoll fast path classify exactly like those from
-/// <see cref="Socket"/>.
+/// <see cref="Socket"/>. EINTR never reaches here: <see cref="EpollNative"/> retries it.
 /// </summary>
 internal static class Errno
 {
     public static SocketError ToSocketError(int errno) => errno switch
     {
-        4 => SocketError.Interrupted,               // EINTR
         9 => SocketError.OperationAborted,          // EBADF: closed under us
         11 => SocketError.WouldBlock,               // EAGAIN / EWOULDBLOCK
         12 or 105 => SocketError.NoBufferSpaceAvailable, // ENOMEM, ENOBUFS

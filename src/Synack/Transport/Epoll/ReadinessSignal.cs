@@ -8,7 +8,7 @@ namespace Synack.Transport.Epoll;
 /// <see cref="Sequence"/> before its syscall and waits for a change of it, so an edge that arrives between the syscall's
 /// EAGAIN and the wait is never lost. The continuation runs inline on the thread that signals (the loop thread).
 /// </summary>
-internal sealed class ReadinessSignal : IValueTaskSource
+internal sealed class ReadinessSignal : IValueTaskSource, IValueTaskSource<int>
 {
     private ManualResetValueTaskSourceCore<bool> _core;
     private int _sequence;
@@ -53,24 +53,41 @@ internal sealed class ReadinessSignal : IValueTaskSource
     }
 
     /// <summary>Completes once an edge newer than <paramref name="seen"/> has arrived (at once if one already has), or on close.</summary>
-    public ValueTask WaitAsync(int seen)
+    public ValueTask WaitAsync(int seen) => Arm(seen) ? new ValueTask(this, _core.Version) : default;
+
+    /// <summary><see cref="WaitAsync"/> as a <see cref="ValueTask{TResult}"/> of 0, for a wait in place of a zero-byte read.</summary>
+    public ValueTask<int> WaitForEdgeAsync(int seen) => Arm(seen) ? new ValueTask<int>(this, _core.Version) : default;
+
+    /// <summary>False when an edge newer than <paramref name="seen"/> (or the close) already came; else arms the wait.</summary>
+    private bool Arm(int seen)
     {
         lock (this)
         {
             if (_sequence != seen || _closed)
             {
-                return default;
+                return false;
             }
 
             _core.Reset();
             _waiting = true;
-            return new ValueTask(this, _core.Version);
+            return true;
         }
     }
 
     void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
 
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+    int IValueTaskSource<int>.GetResult(short token)
+    {
+        _core.GetResult(token);
+        return 0;
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
 
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);

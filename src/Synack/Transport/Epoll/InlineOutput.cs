@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Synack.Connections;
+namespace Synack.Transport.Epoll;
 
 /// <summary>A growable output buffer, reset after each send; shrinks back after an unusually large reply.</summary>
 internal sealed class InlineOutput : IBufferWriter<byte>

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace Synack.Transport;
+namespace Synack.Transport.Pipes;
 
 /// <summary>One connection's send operation, for the runtime's socket engine or the epoll transport. One send at a time.</summary>
 internal interface ISender : IDisposable

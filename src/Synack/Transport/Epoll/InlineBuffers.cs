@@ -1,4 +1,4 @@
-namespace Synack.Connections;
+namespace Synack.Transport.Epoll;
 
 /// <summary>
 /// One thread's buffers for inline handlers: the read buffer every recv() on the thread fills, and the output every

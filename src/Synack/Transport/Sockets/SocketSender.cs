@@ -1,8 +1,9 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
+using Synack.Transport.Pipes;
 
-namespace Synack.Transport;
+namespace Synack.Transport.Sockets;
 
 /// <summary>
 /// One reusable send operation per connection (as Kestrel's SocketSender): a <see cref="SocketAsyncEventArgs"/> awaited

@@ -1,0 +1,190 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Synack.Connections;
+using Synack.Errors;
+
+namespace Synack.Transport;
+
+/// <summary>
+/// What moves one connection's bytes: the engine beneath a <see cref="Connection"/>, which holds exactly one (Kestrel's
+/// SocketConnection beneath its ConnectionContext, Go's netFD beneath its conn, Netty's Unsafe beneath its Channel).
+/// The engines are the pipes engine (<see cref="Pipes.PipesEngine"/>, over the runtime's sockets or epoll readiness,
+/// with TLS as an adapter) and the inline epoll engine (<see cref="Epoll.InlineEngine"/>); <see cref="EngineChoice"/>
+/// picks one. An engine talks back only through <see cref="IConnectionEvents"/>.
+/// </summary>
+/// <remarks>
+/// The state every engine shares lives here: the socket, the clock, the counters (<see cref="Meter"/>), and the three
+/// one-way flags of the socket's life (aborted, FIN sent, input discarded), each set once.
+/// </remarks>
+internal abstract class ConnectionEngine
+{
+    /// <summary>How many connection locks this thread holds (a loop thread serving one, plus any it re-entered).</summary>
+    [ThreadStatic]
+    protected static int t_locksHeld;
+
+    private int _aborted;
+    private int _finSent;
+    private int _discardInput;
+
+    /// <summary>The counters and clocks the watchdog reads; a field, so engines update it without a call.</summary>
+    public TrafficMeter Meter;
+
+    protected ConnectionEngine(IConnectionEvents host, Socket socket, ConnectionOptions options, TimeProvider time)
+    {
+        Host = host;
+        Socket = socket;
+        Options = options;
+        Time = time;
+    }
+
+    /// <summary>True when this thread holds some connection's lock: application callbacks must not run here.</summary>
+    public static bool HoldsAnyLock => t_locksHeld > 0;
+
+    public Socket Socket { get; }
+
+    public TimeProvider Time { get; }
+
+    protected ConnectionOptions Options { get; }
+
+    protected IConnectionEvents Host { get; }
+
+    /// <summary>True once the socket was aborted (RST): nothing more moves.</summary>
+    public bool IsAborted => Volatile.Read(ref _aborted) != 0;
+
+    /// <summary>True once FIN was handed to the kernel.</summary>
+    protected bool IsFinSent => Volatile.Read(ref _finSent) != 0;
+
+    /// <summary>True once input is being discarded (a local close): bytes are read and dropped until the peer's FIN.</summary>
+    protected bool IsDiscardingInput => Volatile.Read(ref _discardInput) != 0;
+
+    /// <summary>True for the inline engine: the server hears of the handler through <see cref="IConnectionEvents"/>, not a task.</summary>
+    public virtual bool IsInline => false;
+
+    /// <summary>The received bytes, or null for an engine without pipes.</summary>
+    public virtual PipeReader? Input => null;
+
+    /// <summary>The bytes to send, or null for an engine without pipes.</summary>
+    public virtual PipeWriter? Output => null;
+
+    /// <summary>Serializes whole sends on <see cref="Output"/>, or null for an engine without pipes.</summary>
+    public virtual SemaphoreSlim? SendLock => null;
+
+    /// <summary>The negotiated TLS protocol, or null without TLS.</summary>
+    public virtual SslProtocols? TlsProtocol => null;
+
+    /// <summary>The server name the client asked for (SNI), or null.</summary>
+    public virtual string? TlsServerName => null;
+
+    /// <summary>Applies the connection's socket options (NoDelay, keepalive, buffers, linger), before <see cref="Start"/>.</summary>
+    public void Configure() => SocketConfigurator.Apply(Socket, Options);
+
+    /// <summary>Starts moving bytes (the socket is configured and the watchdog armed).</summary>
+    public abstract void Start();
+
+    /// <summary>Half-close: FIN after what is queued. <paramref name="first"/> is true for the first call on the connection.</summary>
+    public abstract Task CompleteOutputAsync(bool first);
+
+    /// <summary>What a graceful close waits for: <paramref name="completeOutput"/> and both directions finished.</summary>
+    public abstract Task WhenClosed(Task completeOutput, Task closed);
+
+    /// <summary>Stops delivering input (once): later bytes are read and dropped until the peer's FIN, so close() never sends RST.</summary>
+    public void DiscardInput()
+    {
+        if (Interlocked.Exchange(ref _discardInput, 1) == 0)
+        {
+            OnDiscardInput();
+        }
+    }
+
+    /// <summary>Aborts (once): SO_LINGER 0 and close(), so the kernel sends RST; then the socket is released.</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) == 0)
+        {
+            OnAbort();
+        }
+    }
+
+    /// <summary>The server drains; <paramref name="idle"/> is true when a frame helper waits at a frame boundary.</summary>
+    public abstract void OnStopRequested(bool idle);
+
+    /// <summary>
+    /// <see cref="Connection.TryWrite{TState}"/> once the connection is open for sending: writes now as one unit, or
+    /// returns false without calling <paramref name="write"/> (another send in progress, or the pending-send cap reached).
+    /// </summary>
+    public abstract bool TryWrite<TState>(Action<System.Buffers.IBufferWriter<byte>, TState> write, TState state);
+
+    /// <summary>Sends an application heartbeat its own way; false when it should go out as an ordinary send.</summary>
+    public virtual bool TrySendHeartbeat(ReadOnlyMemory<byte> payload) => false;
+
+    /// <summary>Stops watching the socket before it is closed (for a connection that failed before it started).</summary>
+    public virtual void Unregister()
+    {
+    }
+
+    protected abstract void OnDiscardInput();
+
+    protected abstract void OnAbort();
+
+    /// <summary>A send could not complete at once (see <see cref="TrafficMeter.OnSendBlocked"/>).</summary>
+    public void OnSendBlocked() => Meter.OnSendBlocked(Time.GetTimestamp());
+
+    /// <summary><paramref name="count"/> bytes were sent (see <see cref="TrafficMeter.OnSent"/>).</summary>
+    public void OnSent(int count) => Meter.OnSent(count, Time.GetTimestamp());
+
+    /// <summary>One recv() for a preamble (the PROXY header) before the engine starts; only engines that run a preamble have it.</summary>
+    public virtual ValueTask<int> ReceivePreambleAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException($"{this} runs no preamble");
+
+    /// <summary>Runs the TLS handshake (<paramref name="handshake"/>, bounded by <paramref name="timeout"/>); from then on the engine carries plaintext.</summary>
+    public virtual Task StartTlsAsync(Func<System.Net.Security.SslStream, CancellationToken, Task> handshake, TimeSpan timeout) =>
+        throw new InvalidOperationException($"{this} has no TLS");
+
+    /// <summary>Records the close reason, then aborts.</summary>
+    protected void Abort(CloseReason reason)
+    {
+        Host.TrySetCloseReason(reason);
+        Abort();
+    }
+
+    /// <summary>Marks input as discarded without the <see cref="OnDiscardInput"/> call (the application completed its reader).</summary>
+    protected void MarkDiscardingInput() => Interlocked.Exchange(ref _discardInput, 1);
+
+    /// <summary>Marks the FIN as sent (before the shutdown(SHUT_WR) call, so a racing read classifies the end correctly).</summary>
+    protected void MarkFinSent() => Interlocked.Exchange(ref _finSent, 1);
+
+    /// <summary>recv() == 0 means FIN, unless a concurrent send() already consumed the ECONNRESET (see <see cref="LinuxTcp.IsClosed"/>).</summary>
+    protected bool WasResetNotFin() =>
+        OperatingSystem.IsLinux() && Socket.ProtocolType == ProtocolType.Tcp && !IsFinSent && LinuxTcp.IsClosed(Socket);
+
+    /// <summary>The peer's FIN: the close reason says whether ours went first.</summary>
+    protected void OnRemoteFin() =>
+        Host.TrySetCloseReason(IsFinSent ? CloseReason.LocalHalfCloseThenRemoteFin : CloseReason.RemoteFin);
+
+    /// <summary>Turns an I/O exception into the error pending operations see, recording RemoteReset when the peer reset.</summary>
+    public SynackException Classify(Exception e, string operation)
+    {
+        if (IsAborted || e is ObjectDisposedException
+            || e is SocketException { SocketErrorCode: SocketError.OperationAborted })
+        {
+            return new SynackException(ErrorKind.Closed, operation, $"connection aborted locally ({Host.CloseReason})",
+                Host.LocalEndPoint, Host.RemoteEndPoint, SocketError.OperationAborted, e);
+        }
+
+        SynackException error = SocketErrors.Wrap(e, operation, Host.LocalEndPoint, Host.RemoteEndPoint);
+        if (error.IsConnectionLost)
+        {
+            Host.TrySetCloseReason(CloseReason.RemoteReset);
+        }
+        else if (error.Kind == ErrorKind.TimedOut)
+        {
+            Host.TrySetCloseReason(CloseReason.Timeout);
+        }
+
+        return error;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Host.ToString() ?? "";
+}
