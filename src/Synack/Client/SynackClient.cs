@@ -145,7 +145,7 @@ public static class SynackClient
         try
         {
             // The inline engine has no TLS: over TLS an inline handler runs over the pipes, on the same engine.
-            connection = new Connection(socket, options.Connection, options.TimeProvider, isServer: false, loop, options.Tls is null ? handler : null);
+            connection = new Connection(socket, options.Connection, options.TimeProvider, isServer: false, loop, options.Tls is null ? handler : null, preamble: options.Tls is not null);
         }
         catch
         {

@@ -36,14 +36,14 @@ public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Fr
     private bool _started;
 
     internal Connection(Socket socket, ConnectionOptions options, TimeProvider? timeProvider = null, bool isServer = false,
-        Transport.Epoll.EpollLoop? epoll = null, Server.IInlineHandler? inlineHandler = null)
+        Transport.Epoll.EpollLoop? epoll = null, Server.IInlineHandler? inlineHandler = null, bool preamble = false)
     {
         IsServer = isServer;
         Options = options;
         Id = Interlocked.Increment(ref s_nextId);
         LocalEndPoint = socket.LocalEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         RemoteEndPoint = socket.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
-        _engine = EngineChoice.Create(this, socket, options, timeProvider ?? TimeProvider.System, epoll, inlineHandler);
+        _engine = EngineChoice.Create(this, socket, options, timeProvider ?? TimeProvider.System, epoll, inlineHandler, preamble);
     }
 
     /// <summary>A process-unique number, for logs.</summary>

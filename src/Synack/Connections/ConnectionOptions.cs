@@ -71,6 +71,13 @@ public sealed class ConnectionOptions
     }
 
     /// <summary>
+    /// Async handlers and clients on epoll run on the pipes engine instead of the direct one (internal: the conformance
+    /// suite runs every engine in one test run, and bench/pairs.sh compares the two; default from
+    /// <c>SYNACK_EPOLL_ENGINE=pipes</c>).
+    /// </summary>
+    internal bool PipesOnEpoll { get; set; } = Transport.EngineChoice.PipesOnEpollDefault;
+
+    /// <summary>
     /// Run continuations inline instead of dispatching them to the thread pool: the receive pump runs the handler up to
     /// its next incomplete await, and the handler's flush runs the send pump. Saves two thread-pool hops per
     /// request/response, but a handler that blocks or computes for long holds up its connection's I/O (and, with

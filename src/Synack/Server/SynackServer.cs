@@ -218,7 +218,8 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
             bool epoll = UseEpoll();
             connection = new Connection(socket, _options.Connection, _time, isServer: true, epoll ? (_options.Loops ?? Synack.Transport.Epoll.EpollLoopGroup.Default).Next() : null,
                 // The inline engine runs no preamble (TLS, a PROXY header): with one, an inline handler runs over pipes.
-                epoll && _options.Tls is null && _options.ProxyProtocol is null ? _inlineHandler : null)
+                epoll && _options.Tls is null && _options.ProxyProtocol is null ? _inlineHandler : null,
+                preamble: _options.Tls is not null || _options.ProxyProtocol is not null)
             {
                 WatchedByServer = true,
             };

@@ -154,6 +154,20 @@ internal abstract class ConnectionEngine
     /// <summary>Marks the FIN as sent (before the shutdown(SHUT_WR) call, so a racing read classifies the end correctly).</summary>
     protected void MarkFinSent() => Interlocked.Exchange(ref _finSent, 1);
 
+    /// <summary>FIN now: marks it sent, then shutdown(SHUT_WR); a socket reset or aborted meanwhile is not an error here.</summary>
+    protected void ShutdownOutput()
+    {
+        MarkFinSent();
+        try
+        {
+            Socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Reset or aborted meanwhile: the close reason already says so.
+        }
+    }
+
     /// <summary>recv() == 0 means FIN, unless a concurrent send() already consumed the ECONNRESET (see <see cref="LinuxTcp.IsClosed"/>).</summary>
     protected bool WasResetNotFin() =>
         OperatingSystem.IsLinux() && Socket.ProtocolType == ProtocolType.Tcp && !IsFinSent && LinuxTcp.IsClosed(Socket);

@@ -24,6 +24,13 @@ internal static class EngineChoice
             && Enum.IsDefined(chosen) ? chosen : SynackTransport.Auto;
 
     /// <summary>
+    /// <c>SYNACK_EPOLL_ENGINE=pipes</c> keeps async handlers and clients on epoll on the pipes engine instead of the direct
+    /// one: for paired measurements of the two (bench/pairs.sh's synack-epoll-pipes row), not a user-facing choice.
+    /// </summary>
+    public static readonly bool PipesOnEpollDefault =
+        string.Equals(Environment.GetEnvironmentVariable("SYNACK_EPOLL_ENGINE"), "pipes", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
     /// True when a connection runs on epoll: asked for (<see cref="SynackTransport.Epoll"/>, or
     /// <see cref="SynackTransport.Auto"/> with an inline handler) and supported here (Linux x64/ARM64). Nothing else moves
     /// a connection off epoll any more (issue 12): the inline engine sends heartbeats between calls, TLS is an SslStream
@@ -35,15 +42,22 @@ internal static class EngineChoice
 
     /// <summary>
     /// The engine for a connection whose transport was chosen above: on <paramref name="loop"/> (epoll) or on the runtime's
-    /// sockets (null). An <paramref name="inlineHandler"/> on epoll gets the inline engine; everything else gets the pipes
-    /// engine over that transport's byte stream (an inline handler there runs over the pipes: InlineHandlerAdapter).
+    /// sockets (null). On epoll an <paramref name="inlineHandler"/> gets the inline engine, and an async handler or client
+    /// the direct engine, unless a <paramref name="preamble"/> (TLS, a PROXY header) comes first: that, and everything on
+    /// the runtime's sockets, gets the pipes engine over the transport's byte stream (an inline handler there runs over the
+    /// pipes: InlineHandlerAdapter).
     /// </summary>
     public static ConnectionEngine Create(Connection connection, Socket socket, ConnectionOptions options, TimeProvider time,
-        EpollLoop? loop, IInlineHandler? inlineHandler)
+        EpollLoop? loop, IInlineHandler? inlineHandler, bool preamble)
     {
         if (loop is not null && inlineHandler is not null)
         {
             return new InlineEngine(connection, socket, options, time, loop, inlineHandler);
+        }
+
+        if (loop is not null && !preamble && !options.PipesOnEpoll)
+        {
+            return new DirectEngine(connection, socket, options, time, loop);
         }
 
         ISocketStream stream = loop is null ? new RuntimeSocketStream(socket) : new EpollSocketStream(socket, loop);

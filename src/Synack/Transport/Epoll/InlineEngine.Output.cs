@@ -147,16 +147,7 @@ internal sealed partial class InlineEngine
             return;
         }
 
-        MarkFinSent();
-        try
-        {
-            Socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Reset or aborted meanwhile: the close reason already says so.
-        }
-
+        ShutdownOutput();
         OutputFinished();
     }
 }

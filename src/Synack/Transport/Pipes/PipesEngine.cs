@@ -31,6 +31,7 @@ internal sealed partial class PipesEngine : ConnectionEngine
     private Task _receivePump = Task.CompletedTask;
     private Task _sendPump = Task.CompletedTask;
     private Task? _completeOutput;
+    private PipeTryWriter? _tryWriter;
 
     /// <summary>Pipes over <paramref name="stream"/>, the socket's own byte stream, capped by <paramref name="options"/>; events go to <paramref name="host"/>.</summary>
     /// <param name="host">The connection above.</param>
@@ -54,6 +55,9 @@ internal sealed partial class PipesEngine : ConnectionEngine
     public override PipeWriter Output => _output.Writer;
 
     public override SemaphoreSlim SendLock => _sendLock;
+
+    public override bool TryWrite<TState>(Action<System.Buffers.IBufferWriter<byte>, TState> write, TState state) =>
+        Volatile.Read(ref _completeOutput) is null && (_tryWriter ??= new PipeTryWriter(_sendLock, _output.Writer)).TryWrite(write, state);
 
     public override void Start()
     {

@@ -1,0 +1,403 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
+using Synack.Errors;
+
+namespace Synack.Transport.Epoll;
+
+/// <summary>
+/// The direct engine's input (issue 12, part 2): a <see cref="PipeReader"/> that is the socket itself. A read with bytes
+/// buffered completes at once; one without calls recv() on the reader's own thread; one that finds the socket empty waits
+/// for the next edge, and the loop thread then reads and runs the reader's continuation inline. No receive pump, no pipe,
+/// no second copy, and nothing is read ahead of the reader: bytes it has not asked for stay in the kernel, where TCP's
+/// flow control slows the peer, so unjudged input costs at most <see cref="Connections.ConnectionOptions.MaxReadBufferSize"/>.
+/// </summary>
+/// <remarks>
+/// One buffer from the shared pool holds what was received and not yet consumed; it goes back to the pool whenever it is
+/// empty, so a connection waiting in a read holds no buffer. Every field is guarded by the engine's lock.
+/// </remarks>
+internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskSource<ReadResult>
+{
+    private const int MinimumReadSize = 4096;
+    private const int MaximumReadSize = 64 * 1024; // as the C yardstick reads (and the pipes engine's largest read)
+
+    private ManualResetValueTaskSourceCore<ReadResult> _core;
+    private CancellationTokenRegistration _cancellation;
+    private byte[]? _buffer;
+    private int _start;
+    private int _end;
+    private int _examined;
+    private int _readSize = MinimumReadSize;
+    private bool _drained = true;  // the last recv() emptied the socket: wait for an edge before the next one
+    private bool _waiting;         // a ReadAsync is pending
+    private bool _cancelPending;   // CancelPendingRead before the next read
+    private bool _ended;           // the peer's FIN was read
+    private bool _readerCompleted;
+    private Exception? _error;     // what every later read throws
+
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        lock (engine.Gate)
+        {
+            if (_readerCompleted || _waiting)
+            {
+                throw new InvalidOperationException(_readerCompleted ? "Reading is not allowed after the reader was completed." : "Reading is already in progress.");
+            }
+
+            if (HasNews || (!_drained && Receive()))
+            {
+                return new ValueTask<ReadResult>(Take());
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            _core.Reset();
+            _waiting = true;
+            if (cancellationToken.CanBeCanceled)
+            {
+                _cancellation = cancellationToken.UnsafeRegister(static (s, token) => ((DirectInput)s!).Cancel(token), this);
+            }
+
+            return new ValueTask<ReadResult>(this, _core.Version);
+        }
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        lock (engine.Gate)
+        {
+            if (HasNews || (!_drained && Receive()))
+            {
+                result = Take();
+                return true;
+            }
+
+            result = default;
+            return false;
+        }
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        lock (engine.Gate)
+        {
+            if (_buffer is null || (consumed.GetObject() is { } owner && owner != _buffer))
+            {
+                return; // nothing buffered (a read that returned an empty buffer), or a position of a buffer already returned
+            }
+
+            int start = consumed.GetInteger();
+            int seen = examined.GetInteger();
+            if (start < _start || start > _end || seen < start || seen > _end)
+            {
+                throw new InvalidOperationException("The position is outside the last buffer read.");
+            }
+
+            _start = start;
+            _examined = seen;
+            if (_start == _end)
+            {
+                ReturnBuffer(); // empty: an idle connection holds no buffer
+            }
+        }
+    }
+
+    public override void CancelPendingRead()
+    {
+        ReadResult result;
+        lock (engine.Gate)
+        {
+            if (!_waiting)
+            {
+                _cancelPending = true;
+                return;
+            }
+
+            _waiting = false;
+            result = new ReadResult(Buffered(), isCanceled: true, isCompleted: _ended);
+        }
+
+        Complete(result);
+    }
+
+    public override void Complete(Exception? exception = null)
+    {
+        lock (engine.Gate)
+        {
+            if (_readerCompleted)
+            {
+                return;
+            }
+
+            _readerCompleted = true;
+            ReturnBuffer();
+        }
+
+        engine.OnReaderCompleted(); // the application reads no more: drop the rest until the peer's FIN
+    }
+
+    /// <summary>An input edge (on the loop thread): reads for a waiting reader and runs its continuation here.</summary>
+    public void OnEdge()
+    {
+        ReadResult result = default;
+        Exception? error;
+        lock (engine.Gate)
+        {
+            _drained = false;
+            if (!_waiting)
+            {
+                // Nobody is reading: the bytes wait in the kernel. A reset must still end the connection, read or not.
+                engine.CheckResetUnread();
+                return;
+            }
+
+            if (!Receive())
+            {
+                return;
+            }
+
+            _waiting = false;
+            error = _error;
+            if (error is null)
+            {
+                result = Take();
+            }
+        }
+
+        if (error is null)
+        {
+            Complete(result);
+        }
+        else
+        {
+            CompleteWithError(error);
+        }
+    }
+
+    /// <summary>The connection is dead (under the lock): every later read throws <paramref name="error"/>; true if a read waits.</summary>
+    public bool SetError(Exception error)
+    {
+        _error ??= error; // (the buffer stays: the reader may still hold bytes of it; it goes at AdvanceTo or Complete)
+        return _waiting;
+    }
+
+    /// <summary>Fails a waiting read with the error set (outside the lock).</summary>
+    public void WakeWithError()
+    {
+        Exception error;
+        lock (engine.Gate)
+        {
+            if (!_waiting || _error is null)
+            {
+                return;
+            }
+
+            _waiting = false;
+            error = _error;
+        }
+
+        CompleteWithError(error);
+    }
+
+    /// <summary>A local close: a waiting read returns as cancelled (as a pipe's CancelPendingRead), every later one throws <paramref name="error"/>.</summary>
+    public void Close(Exception error)
+    {
+        ReadResult result;
+        lock (engine.Gate)
+        {
+            _error ??= error;
+            if (!_waiting)
+            {
+                return;
+            }
+
+            _waiting = false;
+            result = new ReadResult(Buffered(), isCanceled: true, isCompleted: _ended);
+        }
+
+        Complete(result);
+    }
+
+    /// <summary>
+    /// recv() into the buffer's free space (under the lock): true when the reader has news (bytes, the FIN, an error);
+    /// false on EAGAIN, or when the buffer is full at <see cref="Connections.ConnectionOptions.MaxReadBufferSize"/>.
+    /// </summary>
+    private bool Receive()
+    {
+        if (HasNews)
+        {
+            return true;
+        }
+
+        if (!engine.CanTransfer)
+        {
+            return false;
+        }
+
+        Span<byte> space = FreeSpace();
+        if (space.IsEmpty)
+        {
+            return false; // the reader holds the most it may without consuming: it must judge what it has first
+        }
+
+        int received = EpollNative.Receive(engine.Fd, space, out SocketError error);
+        if (received > 0)
+        {
+            _end += received;
+            _drained = received < space.Length && !engine.InputEnding;
+            AdaptReadSize(received, space.Length);
+            engine.OnReceived(received);
+            return true;
+        }
+
+        if (error == SocketError.WouldBlock)
+        {
+            _drained = true;
+            if (_start == _end)
+            {
+                ReturnBuffer();
+            }
+
+            return false;
+        }
+
+        ReturnBufferIfEmpty();
+        if (received == 0)
+        {
+            _ended = engine.OnInputEnded(out _error); // the peer's FIN, or a reset seen as end-of-stream
+            return true;
+        }
+
+        _error = engine.OnInputFailed(new SocketException((int)error));
+        return true;
+    }
+
+    /// <summary>Whether a read completes now: an error, a cancel, unexamined bytes or the FIN.</summary>
+    private bool HasNews => _error is not null || _cancelPending || _end > _examined || _ended;
+
+    /// <summary>The result for a read that has news (on the reader's thread: an error is thrown).</summary>
+    private ReadResult Take()
+    {
+        if (_error is not null)
+        {
+            throw _error;
+        }
+
+        bool canceled = _cancelPending;
+        _cancelPending = false;
+        return new ReadResult(Buffered(), canceled, isCompleted: _ended);
+    }
+
+    private ReadOnlySequence<byte> Buffered() =>
+        _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
+
+    /// <summary>Room after the buffered bytes: a buffer from the pool, compacted or doubled as needed, never beyond the cap.</summary>
+    private Span<byte> FreeSpace()
+    {
+        int cap = engine.MaxReadBufferSize;
+        if (_buffer is null)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_readSize, cap));
+            _start = _end = _examined = 0;
+        }
+        else if (_end == Math.Min(_buffer.Length, cap))
+        {
+            int buffered = _end - _start;
+            if (_start > 0 && buffered < _buffer.Length / 2)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, buffered);
+            }
+            else if (_buffer.Length < cap)
+            {
+                byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, cap));
+                Buffer.BlockCopy(_buffer, _start, larger, 0, buffered);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = larger;
+            }
+            else if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, buffered);
+            }
+            else
+            {
+                return default;
+            }
+
+            _examined -= _start;
+            _start = 0;
+            _end = buffered;
+        }
+
+        return _buffer.AsSpan(_end, Math.Min(_buffer.Length, cap) - _end);
+    }
+
+    /// <summary>A read that filled its space doubles the next buffer (up to 64 KiB); one that used under a quarter halves it.</summary>
+    private void AdaptReadSize(int received, int space)
+    {
+        if (received == space && _readSize < MaximumReadSize)
+        {
+            _readSize *= 2;
+        }
+        else if (received < space / 4 && _readSize > MinimumReadSize)
+        {
+            _readSize /= 2;
+        }
+    }
+
+    private void ReturnBufferIfEmpty()
+    {
+        if (_start == _end)
+        {
+            ReturnBuffer();
+        }
+    }
+
+    private void ReturnBuffer()
+    {
+        if (_buffer is { } buffer)
+        {
+            _buffer = null;
+            _start = _end = _examined = 0;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void Cancel(CancellationToken token)
+    {
+        lock (engine.Gate)
+        {
+            if (!_waiting)
+            {
+                return;
+            }
+
+            _waiting = false;
+        }
+
+        CompleteWithError(new OperationCanceledException(token));
+    }
+
+    /// <summary>Completes the waiting read; its continuation runs here (on the loop thread for an edge), outside the lock.</summary>
+    private void Complete(ReadResult result)
+    {
+        _cancellation.Dispose();
+        _cancellation = default;
+        _core.SetResult(result);
+    }
+
+    private void CompleteWithError(Exception error)
+    {
+        _cancellation.Dispose();
+        _cancellation = default;
+        _core.SetException(error);
+    }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}

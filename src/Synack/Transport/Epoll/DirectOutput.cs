@@ -1,0 +1,307 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
+
+namespace Synack.Transport.Epoll;
+
+/// <summary>
+/// The direct engine's output (issue 12, part 2): a <see cref="PipeWriter"/> whose flush is send() on the writer's own
+/// thread. What the kernel does not take at once stays in the buffer and goes out on the loop thread's output edges; the
+/// flush completes at once unless more than <see cref="Connections.ConnectionOptions.MaxPendingSendBytes"/> waits for a
+/// slow peer, and then only once half of that has gone (the pipes engine's pause and resume thresholds). No send pump.
+/// </summary>
+/// <remarks>
+/// The writer (one at a time: the connection's send lock serializes senders) owns the bytes after the committed ones and
+/// writes them without the lock; the loop thread only sends committed bytes, under the engine's lock, and never moves or
+/// returns the buffer. The buffer goes back to the pool after a flush that sent everything.
+/// </remarks>
+internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTaskSource<FlushResult>
+{
+    private const int MinimumBufferSize = 4096;
+    private const int DeferLimit = 64 * 1024; // past this, a deferred flush sends at once (the C yardstick's read size)
+
+    private ManualResetValueTaskSourceCore<FlushResult> _core;
+    private byte[]? _buffer;
+    private int _sendStart;  // the first byte not yet sent
+    private int _committed;  // the end of the flushed bytes (sent or queued)
+    private int _end;        // the end of the bytes written so far (the writer's)
+    private bool _flushWaiting;
+    private bool _cancelPending;
+    private bool _writerCompleted;
+    private bool _lent;      // GetMemory/GetSpan handed out memory the writer has not flushed yet
+    private bool _deferred;  // committed bytes wait for the end of the loop thread's dispatch (see FlushAsync)
+    private Exception? _error;
+
+    /// <summary>Committed bytes not yet sent.</summary>
+    private int Pending => _committed - _sendStart;
+
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        int needed = Math.Max(sizeHint, 1);
+        if (_buffer is null || _buffer.Length - _end < needed)
+        {
+            MakeRoom(needed);
+        }
+
+        _lent = true;
+        return _buffer.AsMemory(_end);
+    }
+
+    public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+    public override void Advance(int bytes)
+    {
+        if ((uint)bytes > (uint)(_buffer?.Length - _end ?? 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(bytes), "Advanced past the memory that was handed out.");
+        }
+
+        _end += bytes;
+    }
+
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        lock (engine.Gate)
+        {
+            if (_error is not null)
+            {
+                throw _error;
+            }
+
+            if (_cancelPending)
+            {
+                _cancelPending = false;
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: true, isCompleted: false));
+            }
+
+            _committed = _end;
+            _lent = false;
+            if (engine.IsDispatchingHere && Pending < DeferLimit)
+            {
+                // Flush consolidation (Netty's FlushConsolidationHandler, Kestrel's output batching): a flush made while
+                // the loop thread runs this connection's continuation is sent when that continuation yields, with
+                // whatever else it writes meanwhile: a handler that writes one frame at a time over a batch of input
+                // then makes one send(), not one per frame. Order is kept; nothing waits longer than the dispatch.
+                _deferred = true;
+                return new ValueTask<FlushResult>(default(FlushResult));
+            }
+
+            _deferred = false;
+            if (SendCommitted())
+            {
+                ReturnBufferIfSent();
+                return new ValueTask<FlushResult>(default(FlushResult));
+            }
+
+            if (_error is not null)
+            {
+                throw _error;
+            }
+
+            engine.OnSendBlocked(); // the rest goes out on output edges
+            if (Pending <= engine.MaxPendingSendBytes)
+            {
+                return new ValueTask<FlushResult>(default(FlushResult));
+            }
+
+            _core.Reset();
+            _flushWaiting = true;
+            return new ValueTask<FlushResult>(this, _core.Version);
+        }
+    }
+
+    public override void CancelPendingFlush()
+    {
+        lock (engine.Gate)
+        {
+            if (!_flushWaiting)
+            {
+                _cancelPending = true;
+                return;
+            }
+
+            _flushWaiting = false;
+        }
+
+        _core.SetResult(new FlushResult(isCanceled: true, isCompleted: false));
+    }
+
+    /// <summary>Completes the output: FIN once everything written (flushed or not, as a pipe's completion) is sent.</summary>
+    public override void Complete(Exception? exception = null)
+    {
+        lock (engine.Gate)
+        {
+            if (_writerCompleted)
+            {
+                return;
+            }
+
+            _writerCompleted = true;
+            if (_error is not null)
+            {
+                return;
+            }
+
+            _committed = _end;
+            if (SendCommitted())
+            {
+                engine.SendFin();
+            }
+        }
+    }
+
+    /// <summary>An output edge (on the loop thread): sends what is queued; wakes a flush once half the cap has gone; FIN when done.</summary>
+    public void OnEdge()
+    {
+        Exception? error;
+        lock (engine.Gate)
+        {
+            if (_error is null && Pending > 0 && SendCommitted() && _writerCompleted)
+            {
+                engine.SendFin();
+            }
+
+            error = _error;
+            if (!_flushWaiting || (error is null && Pending > engine.MaxPendingSendBytes / 2))
+            {
+                return;
+            }
+
+            _flushWaiting = false;
+        }
+
+        // The writer's continuation runs here, outside the lock.
+        if (error is null)
+        {
+            _core.SetResult(default);
+        }
+        else
+        {
+            _core.SetException(error);
+        }
+    }
+
+    /// <summary>
+    /// The loop thread's dispatch of this connection ended (its continuation yielded): sends what flushes deferred. The
+    /// buffer goes back to the pool when all is sent and the writer holds none of it.
+    /// </summary>
+    public void SendDeferred()
+    {
+        lock (engine.Gate)
+        {
+            if (!_deferred)
+            {
+                return;
+            }
+
+            _deferred = false;
+            if (_error is null && SendCommitted() && !_lent)
+            {
+                ReturnBufferIfSent();
+            }
+        }
+    }
+
+    /// <summary>The connection is dead (under the lock): every later flush throws <paramref name="error"/>; true if a flush waits.</summary>
+    public bool SetError(Exception error)
+    {
+        _error ??= error;
+        return _flushWaiting;
+    }
+
+    /// <summary>Fails a waiting flush with the error set (outside the lock).</summary>
+    public void WakeWithError()
+    {
+        Exception error;
+        lock (engine.Gate)
+        {
+            if (!_flushWaiting || _error is null)
+            {
+                return;
+            }
+
+            _flushWaiting = false;
+            error = _error;
+        }
+
+        _core.SetException(error);
+    }
+
+    /// <summary>send() of the committed bytes until done or EAGAIN (under the lock); true once all are sent.</summary>
+    private bool SendCommitted()
+    {
+        while (Pending > 0)
+        {
+            if (!engine.CanTransfer)
+            {
+                _error ??= engine.ClosedError();
+                return false;
+            }
+
+            int sent = EpollNative.Send(engine.Fd, _buffer.AsSpan(_sendStart, Pending), out SocketError error);
+            if (sent < 0)
+            {
+                if (error == SocketError.WouldBlock)
+                {
+                    engine.WatchOutput(true);
+                    return false;
+                }
+
+                _error ??= engine.OnOutputFailed(new SocketException((int)error));
+                return false;
+            }
+
+            _sendStart += sent;
+            engine.OnSentBytes(sent);
+        }
+
+        engine.OnSendIdle();
+        return true;
+    }
+
+    /// <summary>Room for <paramref name="needed"/> more bytes: the unsent ones moved to the front, or into a larger buffer.</summary>
+    private void MakeRoom(int needed)
+    {
+        lock (engine.Gate)
+        {
+            if (_buffer is null)
+            {
+                _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(needed, MinimumBufferSize));
+                _sendStart = _committed = _end = 0;
+                return;
+            }
+
+            int kept = _end - _sendStart;
+            byte[] target = kept + needed <= _buffer.Length ? _buffer : ArrayPool<byte>.Shared.Rent(Math.Max(kept + needed, _buffer.Length * 2));
+            Buffer.BlockCopy(_buffer, _sendStart, target, 0, kept);
+            if (target != _buffer)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = target;
+            }
+
+            _committed -= _sendStart;
+            _end = kept;
+            _sendStart = 0;
+        }
+    }
+
+    /// <summary>After a flush that sent everything: the buffer goes back, so an idle connection holds none.</summary>
+    private void ReturnBufferIfSent()
+    {
+        if (_buffer is { } buffer && _end == _sendStart)
+        {
+            _buffer = null;
+            _sendStart = _committed = _end = 0;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<FlushResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}
