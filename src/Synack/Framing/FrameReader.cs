@@ -29,6 +29,7 @@ public sealed class FrameReader<T>
     private readonly IFrameDecoder<T> _decoder;
     private readonly IFrameHost? _owner;
     private SequencePosition _consumed;
+    private ReadOnlySequence<byte> _held; // the buffer the held frame came from (valid until the next AdvanceTo)
     private bool _holdingFrame;
     private long _bufferedAfterFrame;
     private T _current = default!;
@@ -54,7 +55,32 @@ public sealed class FrameReader<T>
     /// <returns><c>true</c> with a frame; <c>false</c> at a clean end-of-stream (or a server drain at a frame boundary).</returns>
     /// <exception cref="SynackException">Malformed (<see cref="ErrorKind.ProtocolError"/>), oversize
     /// (<see cref="ErrorKind.LimitExceeded"/>) or truncated (<see cref="ErrorKind.TruncatedFrame"/>) input; reset or closed connection.</exception>
-    public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
+    public ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        // The next frame is often in the buffer the last one came from: cut it there, synchronously, without giving the
+        // bytes back to the pipe and reading them again (one pipe round trip and one async step per batch of input, not
+        // per frame: the framed echo's per-frame cost, docs/benchmarks.md). The buffer stays valid: nothing was advanced.
+        if (_holdingFrame && _bufferedAfterFrame > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            ReadOnlySequence<byte> rest = _held.Slice(_consumed);
+            _holdingFrame = false; // a decode error advances the pipe itself: a later Release must not advance again
+            if (TryDecode(rest, out T frame, out SequencePosition consumed))
+            {
+                _owner?.OnFrameEnded();
+                _current = frame;
+                _consumed = consumed;
+                _holdingFrame = true;
+                _bufferedAfterFrame = rest.Slice(consumed).Length;
+                return new ValueTask<bool>(true);
+            }
+
+            _holdingFrame = true; // incomplete: the slow path releases what was consumed and reads more
+        }
+
+        return ReadSlowAsync(cancellationToken);
+    }
+
+    private async ValueTask<bool> ReadSlowAsync(CancellationToken cancellationToken)
     {
         Release();
         while (true)
@@ -89,6 +115,7 @@ public sealed class FrameReader<T>
                 _owner?.OnFrameEnded();
                 _current = frame;
                 _consumed = consumed;
+                _held = buffer;
                 _holdingFrame = true;
                 _bufferedAfterFrame = buffer.Slice(consumed).Length;
                 return true;
@@ -136,6 +163,7 @@ public sealed class FrameReader<T>
         {
             _holdingFrame = false;
             _current = default!;
+            _held = default;
             _input.AdvanceTo(_consumed);
         }
     }

@@ -21,7 +21,7 @@ namespace Synack.Transport.Epoll;
 ///  output:  Idle ──send() short──► Queued (EPOLLOUT watched; a flush waits past MaxPendingSendBytes) ──drained──► Idle
 ///             └── Complete ──after the queued bytes──► shutdown(SHUT_WR) = FIN
 /// </code>
-/// Every step runs under one lock per connection (its registration's monitor, as on the inline engine); continuations
+/// Every step runs under one lock per connection (<see cref="Gate"/>); continuations
 /// run outside it. The raw descriptor is used only under the lock, after checking that the socket is open, and closed
 /// under it: a closed number may already belong to another connection.
 /// </remarks>
@@ -53,8 +53,11 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
         _output = new DirectOutput(this);
     }
 
-    /// <summary>The connection's lock (its registration's monitor: the one its own EPOLL_CTL calls take).</summary>
-    public object Gate => _registration;
+    /// <summary>
+    /// The connection's lock: a <see cref="Lock"/> (managed, cheaper than a monitor: the framed echo takes it three times
+    /// per frame). The registration keeps its own monitor for its EPOLL_CTL calls, which are made under this one.
+    /// </summary>
+    public Lock Gate { get; } = new();
 
     public int Fd => _registration.Fd;
 

@@ -10,8 +10,9 @@ namespace Synack.Transport.Epoll;
 /// The direct engine's input (issue 12, part 2): a <see cref="PipeReader"/> that is the socket itself. A read with bytes
 /// buffered completes at once; one without calls recv() on the reader's own thread; one that finds the socket empty waits
 /// for the next edge, and the loop thread then reads and runs the reader's continuation inline. No receive pump, no pipe,
-/// no second copy, and nothing is read ahead of the reader: bytes it has not asked for stay in the kernel, where TCP's
-/// flow control slows the peer, so unjudged input costs at most <see cref="Connections.ConnectionOptions.MaxReadBufferSize"/>.
+/// no second copy. An edge while nobody reads is read ahead, as a pipe's pump would, but never past
+/// <see cref="Connections.ConnectionOptions.MaxReadBufferSize"/>: beyond it the bytes wait in the kernel, where TCP's flow
+/// control slows the peer, so unjudged input costs at most that cap (issue 14, problem 2).
 /// </summary>
 /// <remarks>
 /// One buffer from the shared pool holds what was received and not yet consumed; it goes back to the pool whenever it is
@@ -34,6 +35,7 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
     private bool _cancelPending;   // CancelPendingRead before the next read
     private bool _ended;           // the peer's FIN was read
     private bool _readerCompleted;
+    private bool _holding;         // the reader holds the last result's buffer (until AdvanceTo): it must not move
     private Exception? _error;     // what every later read throws
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
@@ -83,6 +85,7 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
     {
         lock (engine.Gate)
         {
+            _holding = false;
             if (_buffer is null || (consumed.GetObject() is { } owner && owner != _buffer))
             {
                 return; // nothing buffered (a read that returned an empty buffer), or a position of a buffer already returned
@@ -148,7 +151,14 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
             _drained = false;
             if (!_waiting)
             {
-                // Nobody is reading: the bytes wait in the kernel. A reset must still end the connection, read or not.
+                // Nobody is reading (a handler busy, or waiting for its flush): read ahead up to the cap, as a pipe's pump
+                // would, so two peers that each write before reading deadlock no sooner than on the pipes engine; a reset
+                // or FIN is found this way too. Past the cap the bytes wait in the kernel, and SO_ERROR tells a reset.
+                if (!_holding)
+                {
+                    ReadAhead();
+                }
+
                 engine.CheckResetUnread();
                 return;
             }
@@ -220,13 +230,27 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
         Complete(result);
     }
 
+    /// <summary>recv() until EAGAIN, the cap, the FIN or an error, with nobody reading (under the lock, the buffer not held).</summary>
+    private void ReadAhead()
+    {
+        while (!_drained && _error is null && !_ended && engine.CanTransfer)
+        {
+            int before = _end;
+            _ = Receive(force: true);
+            if (_end == before)
+            {
+                return; // EAGAIN, or full at the cap
+            }
+        }
+    }
+
     /// <summary>
     /// recv() into the buffer's free space (under the lock): true when the reader has news (bytes, the FIN, an error);
     /// false on EAGAIN, or when the buffer is full at <see cref="Connections.ConnectionOptions.MaxReadBufferSize"/>.
     /// </summary>
-    private bool Receive()
+    private bool Receive(bool force = false)
     {
-        if (HasNews)
+        if (HasNews && !force)
         {
             return true;
         }
@@ -287,6 +311,7 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
 
         bool canceled = _cancelPending;
         _cancelPending = false;
+        _holding = _buffer is not null;
         return new ReadResult(Buffered(), canceled, isCompleted: _ended);
     }
 
