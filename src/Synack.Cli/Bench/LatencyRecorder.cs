@@ -33,7 +33,13 @@ internal sealed class LatencyRecorder : IDisposable
     public static LongHistogram NewHistogram() => new(Highest, 3);
 
     /// <summary>Records <paramref name="ticks"/> Stopwatch ticks on the calling thread's recorder.</summary>
-    public void Record(long ticks) => _perThread.Value!.RecordValue(Math.Clamp((long)(ticks * NanosPerTick), 1, Highest));
+    public void Record(long ticks) => Record(ForThisThread(), ticks);
+
+    /// <summary>The calling thread's recorder, for a caller that always records from one thread (a connection on its loop).</summary>
+    public Recorder ForThisThread() => _perThread.Value!;
+
+    /// <summary>Records <paramref name="ticks"/> Stopwatch ticks on <paramref name="recorder"/>.</summary>
+    public static void Record(Recorder recorder, long ticks) => recorder.RecordValue(Math.Clamp((long)(ticks * NanosPerTick), 1, Highest));
 
     /// <summary>What every thread recorded since the last call, merged into a new histogram.</summary>
     public LongHistogram TakeInterval()

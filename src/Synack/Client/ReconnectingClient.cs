@@ -1,5 +1,7 @@
+using System.Net;
 using Synack.Connections;
 using Synack.Errors;
+using Synack.Framing;
 
 namespace Synack.Client;
 
@@ -12,14 +14,15 @@ namespace Synack.Client;
 ///  Connecting ──ok──► Connected (session runs; Backoff.Reset) ──connection ends──► Disconnected ──wait backoff──► Connecting
 ///      └──fails──► wait backoff ──► Connecting                          DisposeAsync from any state ──► Stopped
 /// </code>
-/// Sends made while disconnected fail at once with <see cref="ErrorKind.Closed"/>: nothing is buffered behind the
-/// caller's back, so the application decides what to replay after <see cref="Connected"/> (gRPC's fail-fast default).
+/// Sends made while disconnected fail at once with <see cref="ErrorKind.NotConnected"/>: nothing is buffered behind the
+/// caller's back, so the application decides what to replay after <see cref="Connected"/> (gRPC's fail-fast default);
+/// <see cref="WaitForConnectedAsync"/> waits for the connection instead (gRPC's wait-for-ready).
 /// Events are raised on the reconnect loop; keep handlers short and non-blocking.
 /// </remarks>
 public sealed class ReconnectingClient : IAsyncDisposable
 {
-    private readonly string _host;
-    private readonly int _port;
+    private readonly Func<CancellationToken, Task<Connection>> _connectTo;
+    private readonly string _target;
     private readonly Func<Connection, CancellationToken, Task> _session;
     private readonly ConnectOptions _connect;
     private readonly Backoff _backoff;
@@ -27,6 +30,7 @@ public sealed class ReconnectingClient : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
     private Connection? _current;
+    private TaskCompletionSource<Connection> _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the client; call <see cref="Start"/> to begin connecting.</summary>
     /// <param name="host">Name or address, resolved on every attempt (so a moved server is found).</param>
@@ -36,13 +40,32 @@ public sealed class ReconnectingClient : IAsyncDisposable
     /// <param name="connect">Connect options (timeouts, connection options, time provider). Default: <see cref="ConnectOptions"/>'s.</param>
     /// <param name="backoff">Waits between attempts. Default: 1 s × 1.6 ± 20 %, at most 120 s.</param>
     public ReconnectingClient(string host, int port, Func<Connection, CancellationToken, Task> session, ConnectOptions? connect = null, Backoff? backoff = null)
+        : this($"{host}:{port}", connect, session, backoff)
     {
-        _host = host ?? throw new ArgumentNullException(nameof(host));
-        _port = port;
+        ArgumentNullException.ThrowIfNull(host);
+        _connectTo = stop => SynackClient.ConnectAsync(host, port, _connect, stop);
+    }
+
+    /// <summary>Creates the client for an endpoint: an <see cref="IPEndPoint"/>, a <see cref="DnsEndPoint"/> or a Unix socket (<see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>).</summary>
+    /// <param name="endPoint">Where to connect, on every attempt.</param>
+    /// <param name="session">Runs once per connection (see the other constructor).</param>
+    /// <param name="connect">Connect options. Default: <see cref="ConnectOptions"/>'s.</param>
+    /// <param name="backoff">Waits between attempts. Default: 1 s × 1.6 ± 20 %, at most 120 s.</param>
+    public ReconnectingClient(EndPoint endPoint, Func<Connection, CancellationToken, Task> session, ConnectOptions? connect = null, Backoff? backoff = null)
+        : this(endPoint?.ToString() ?? "", connect, session, backoff)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        _connectTo = stop => SynackClient.ConnectAsync(endPoint, _connect, stop);
+    }
+
+    private ReconnectingClient(string target, ConnectOptions? connect, Func<Connection, CancellationToken, Task> session, Backoff? backoff)
+    {
+        _target = target;
         _session = session ?? throw new ArgumentNullException(nameof(session));
         _connect = connect ?? new ConnectOptions();
         _backoff = backoff ?? new Backoff();
         _time = _connect.TimeProvider;
+        _connectTo = null!; // set by the public constructor
     }
 
     /// <summary>A connection was established (the first one, or after a reconnect).</summary>
@@ -73,16 +96,38 @@ public sealed class ReconnectingClient : IAsyncDisposable
 
     /// <summary>Sends on the live connection (see <see cref="Connection.SendAsync"/>).</summary>
     /// <exception cref="SynackException"><see cref="ErrorKind.Closed"/> while disconnected: nothing is queued.</exception>
+    /// <exception cref="SynackException"><see cref="ErrorKind.NotConnected"/> while disconnected: nothing is queued.</exception>
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
-        Current is { } connection
-            ? connection.SendAsync(data, cancellationToken)
-            : ValueTask.FromException(new SynackException(ErrorKind.Closed, "write",
-                $"not connected to {_host}:{_port} (reconnecting); nothing was sent or queued"));
+        Current is { } connection ? connection.SendAsync(data, cancellationToken) : ValueTask.FromException(NotConnected());
+
+    /// <summary>Sends <paramref name="line"/> and LF on the live connection (see <see cref="Connection.SendLineAsync"/>).</summary>
+    /// <exception cref="SynackException"><see cref="ErrorKind.NotConnected"/> while disconnected: nothing is queued.</exception>
+    public ValueTask SendLineAsync(string line, CancellationToken cancellationToken = default) =>
+        Current is { } connection ? connection.SendLineAsync(line, cancellationToken) : ValueTask.FromException(NotConnected());
+
+    /// <summary>Encodes <paramref name="frame"/> with <paramref name="encoder"/> and sends it on the live connection, as one unit.</summary>
+    /// <exception cref="SynackException"><see cref="ErrorKind.NotConnected"/> while disconnected: nothing is queued.</exception>
+    public ValueTask WriteFrameAsync<T>(IFrameEncoder<T> encoder, T frame, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        return Current is { } connection ? connection.SendFrameAsync(encoder, frame, cancellationToken) : ValueTask.FromException(NotConnected());
+    }
+
+    /// <summary>
+    /// The live connection, once there is one: at once while connected, else when the next connect succeeds. Pass a
+    /// token with a timeout to bound the wait (a <see cref="TaskCanceledException"/> then); fails with
+    /// <see cref="ObjectDisposedException"/> once the client is disposed.
+    /// </summary>
+    public Task<Connection> WaitForConnectedAsync(CancellationToken cancellationToken = default) =>
+        _stop.IsCancellationRequested ? Task.FromException<Connection>(new ObjectDisposedException(nameof(ReconnectingClient)))
+        : Current is { } connection ? Task.FromResult(connection)
+        : Volatile.Read(ref _up).Task.WaitAsync(cancellationToken);
 
     /// <summary>Stops reconnecting, closes the live connection gracefully and waits for the loop to end.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        Volatile.Read(ref _up).TrySetException(new ObjectDisposedException(nameof(ReconnectingClient))); // wakes waiters
         if (Current is { } connection)
         {
             await connection.CloseAsync(CancellationToken.None).ConfigureAwait(false);
@@ -99,7 +144,7 @@ public sealed class ReconnectingClient : IAsyncDisposable
             Connection connection;
             try
             {
-                connection = await SynackClient.ConnectAsync(_host, _port, _connect, stop).ConfigureAwait(false);
+                connection = await _connectTo(stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -118,6 +163,7 @@ public sealed class ReconnectingClient : IAsyncDisposable
             _backoff.Reset();
             Connects++;
             Volatile.Write(ref _current, connection);
+            Volatile.Read(ref _up).TrySetResult(connection);
             Connected?.Invoke(connection);
             try
             {
@@ -130,6 +176,11 @@ public sealed class ReconnectingClient : IAsyncDisposable
             finally
             {
                 Volatile.Write(ref _current, null);
+                if (!stop.IsCancellationRequested)
+                {
+                    Volatile.Write(ref _up, new TaskCompletionSource<Connection>(TaskCreationOptions.RunContinuationsAsynchronously));
+                }
+
                 CloseReason reason = await connection.CloseAsync(CancellationToken.None).ConfigureAwait(false);
                 Disconnected?.Invoke(connection, reason);
             }
@@ -141,9 +192,17 @@ public sealed class ReconnectingClient : IAsyncDisposable
         }
     }
 
+    private SynackException NotConnected() => new(ErrorKind.NotConnected, "write",
+        $"not connected to {_target} (connecting or reconnecting); nothing was sent or queued");
+
     /// <summary>Waits the next backoff interval; false when the client is stopping.</summary>
     private async Task<bool> WaitAsync(SynackException? error, CancellationToken stop)
     {
+        if (stop.IsCancellationRequested)
+        {
+            return false; // disposed: no "reconnecting in ..." once the client is stopping
+        }
+
         TimeSpan wait = _backoff.Next();
         Task delay = Task.Delay(wait, _time, stop); // armed before the event, so "advance the clock by wait" always fires it
         Reconnecting?.Invoke(wait, error);

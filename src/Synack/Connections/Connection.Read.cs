@@ -52,6 +52,12 @@ public sealed partial class Connection
         return line;
     }
 
+    /// <summary>readline with the default maximum length (8 KiB): <c>ReadLineAsync(token)</c> (see the overload above).</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The line without its terminator, or <c>null</c> at a clean end-of-stream.</returns>
+    public ValueTask<string?> ReadLineAsync(CancellationToken cancellationToken) =>
+        ReadLineAsync(FrameLimits.DefaultMaxLineLength, cancellationToken);
+
     /// <summary>Sends <paramref name="line"/> as UTF-8 followed by LF, as one unit (see <see cref="SendAsync"/>).</summary>
     public ValueTask SendLineAsync(string line, CancellationToken cancellationToken = default) =>
         SendFrameAsync(new LineCodec(LineEnding.Lf), Encoding.UTF8.GetBytes(line).AsMemory(), cancellationToken);

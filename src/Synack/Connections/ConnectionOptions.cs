@@ -109,7 +109,7 @@ public sealed class ConnectionOptions
 
     /// <summary>
     /// The longest a frame may take from its first byte to its last, for the frame helpers (<see cref="Framing.FrameReader{T}"/>,
-    /// <see cref="Connection.ReadLineAsync"/>, <see cref="Connection.ReadExactlyAsync"/>): a slowloris peer that dribbles a
+    /// <see cref="Connection.ReadLineAsync(int, CancellationToken)"/>, <see cref="Connection.ReadExactlyAsync"/>): a slowloris peer that dribbles a
     /// frame is aborted (RST) with <see cref="CloseReason.Timeout"/>. Default 30 s. [Kestrel's RequestHeadersTimeout.]
     /// 1 s to 1 h, or <see cref="Timeout.InfiniteTimeSpan"/> to disable.
     /// </summary>

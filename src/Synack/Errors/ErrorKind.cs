@@ -44,4 +44,10 @@ public enum ErrorKind
 
     /// <summary>The TLS handshake failed: certificate rejected, no common protocol or cipher, or not TLS at all.</summary>
     Tls,
+
+    /// <summary>
+    /// No connection yet, or between two (a <see cref="Client.ReconnectingClient"/> reconnecting): nothing was sent or
+    /// queued. Retry once connected.
+    /// </summary>
+    NotConnected,
 }

@@ -62,7 +62,7 @@ public sealed class SynackException : IOException
 
     /// <summary>True when retrying the same operation later may succeed (refused, unreachable, timed out, reset, name resolution).</summary>
     public bool IsTransient => Kind is ErrorKind.Refused or ErrorKind.Unreachable or ErrorKind.TimedOut
-        or ErrorKind.Reset or ErrorKind.NameResolution or ErrorKind.BrokenPipe;
+        or ErrorKind.Reset or ErrorKind.NameResolution or ErrorKind.BrokenPipe or ErrorKind.NotConnected;
 
     /// <summary>True when the peer or the network ended the connection abruptly (reset or broken pipe).</summary>
     public bool IsConnectionLost => Kind is ErrorKind.Reset or ErrorKind.BrokenPipe;
@@ -98,6 +98,7 @@ public sealed class SynackException : IOException
         ErrorKind.LimitExceeded => "a configured limit was exceeded; the connection was closed",
         ErrorKind.TruncatedFrame => "the peer closed in the middle of a frame",
         ErrorKind.Tls => "the TLS handshake failed; check certificates, the server name (SNI) and TLS versions",
+        ErrorKind.NotConnected => "no connection is up yet; wait for it (WaitForConnectedAsync) and send again",
         _ => "",
     };
 

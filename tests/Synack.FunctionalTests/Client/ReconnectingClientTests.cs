@@ -62,7 +62,8 @@ public sealed class ReconnectingClientTests
         await server.StopAsync(TimeSpan.Zero).Within();
         Assert.Equal("disconnected RemoteReset", Take(events));
         var sendWhileDown = await Assert.ThrowsAsync<SynackException>(() => client.SendAsync("lost\n"u8.ToArray()).AsTask());
-        Assert.Equal(ErrorKind.Closed, sendWhileDown.Kind);
+        Assert.Equal(ErrorKind.NotConnected, sendWhileDown.Kind);
+        Assert.Contains("not connected", sendWhileDown.Message);
 
         // First wait: about 1 s (± 20 %). The server is still down, so that attempt is refused and the wait grows.
         (TimeSpan first, SynackException? none) = Take(waits);
@@ -97,6 +98,58 @@ public sealed class ReconnectingClientTests
         Assert.Equal(CloseReason.LocalClose, connection.CloseReason);
         Assert.Null(client.Current);
         Assert.Equal(1, client.Connects);
+    }
+
+    [Fact]
+    public async Task DisposingAnnouncesNoFurtherReconnectAttempt()
+    {
+        await using var server = Loopback.StartServer(Loopback.LineEcho);
+        var connected = new TaskCompletionSource();
+        var announced = new ConcurrentQueue<TimeSpan>();
+        var client = new ReconnectingClient(server.EndPoint(), (c, stop) => Task.Delay(Timeout.Infinite, stop));
+        client.Connected += _ => connected.TrySetResult();
+        client.Reconnecting += (wait, _) => announced.Enqueue(wait);
+        client.Start();
+        await connected.Task.Within();
+
+        await client.DisposeAsync().AsTask().Within(); // the session ends because of the dispose: that is no reason to retry
+
+        Assert.Empty(announced);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.WaitForConnectedAsync());
+    }
+
+    [Fact]
+    public async Task ASendBeforeTheFirstConnectSaysNotConnectedAndWaitingForTheConnectionThenLetsItThrough()
+    {
+        var time = new FakeTimeProvider();
+        int port = Loopback.UnusedPort();
+        var waits = new BlockingCollection<TimeSpan>();
+        var lines = new ConcurrentQueue<string>();
+        await using var client = new ReconnectingClient(new IPEndPoint(IPAddress.Loopback, port), async (c, stop) =>
+        {
+            while (await c.ReadLineAsync(stop) is { } line)
+            {
+                lines.Enqueue(line);
+            }
+        }, new ConnectOptions { TimeProvider = time }, new Backoff(random: new Random(1)));
+        client.Reconnecting += (wait, _) => waits.Add(wait);
+        client.Start();
+        Task<Connection> up = client.WaitForConnectedAsync();
+
+        TimeSpan first = Take(waits); // the first attempt was refused: nobody listens yet
+        var early = await Assert.ThrowsAsync<SynackException>(() => client.SendLineAsync("early").AsTask());
+        Assert.Equal(ErrorKind.NotConnected, early.Kind);
+        Assert.Contains("not connected", early.Message);
+        Assert.DoesNotContain("already closed", early.Message);
+        Assert.False(up.IsCompleted);
+
+        await using var server = SynackServer.Start(new ServerOptions().Listen(IPAddress.Loopback, port), Loopback.LineEcho);
+        time.Advance(first);
+        Connection connection = await up.Within();
+        Assert.Same(connection, await client.WaitForConnectedAsync().Within());
+        await client.SendLineAsync("hello");
+        await client.WriteFrameAsync(new Synack.Framing.LineCodec(Synack.Framing.LineEnding.Lf), "framed"u8.ToArray().AsMemory());
+        await Loopback.Until(() => lines.Contains("hello") && lines.Contains("framed"));
     }
 
     private static T Take<T>(BlockingCollection<T> items)

@@ -11,6 +11,39 @@ namespace Synack.FunctionalTests.Connections;
 public sealed class SendAndReceiveTests
 {
     [Fact]
+    public async Task ReadLineTakesACancellationTokenWithoutNamingItAndStateKeptInItemsLastsForTheConnection()
+    {
+        using var stop = new CancellationTokenSource();
+        var seen = new TaskCompletionSource<(string? First, object? Kept, bool Cancelled)>();
+        var firstRead = new TaskCompletionSource();
+        await using var server = Loopback.StartServer(async c =>
+        {
+            c.Items["nick"] = await c.ReadLineAsync(stop.Token); // the token alone, positionally (issue 15)
+            firstRead.SetResult();
+            bool cancelled = false;
+            try
+            {
+                await c.ReadLineAsync(stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                cancelled = true;
+            }
+
+            seen.SetResult(("read", c.Items["nick"], cancelled));
+        });
+
+        using Socket client = await Loopback.ConnectRawAsync(server.EndPoint());
+        await client.SendAsync("ada\n"u8.ToArray());
+        await firstRead.Task.Within();
+        stop.Cancel(); // the second read waits for a line that never comes
+
+        (string? _, object? kept, bool wasCancelled) = await seen.Task.Within();
+        Assert.Equal("ada", kept);
+        Assert.True(wasCancelled);
+    }
+
+    [Fact]
     public async Task ReadExactlyNeverReturnsShortWhenBytesTrickleInOneAtATime()
     {
         byte[] payload = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();

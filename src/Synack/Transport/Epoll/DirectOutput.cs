@@ -31,6 +31,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
     private bool _writerCompleted;
     private bool _lent;      // GetMemory/GetSpan handed out memory the writer has not flushed yet
     private bool _deferred;  // committed bytes wait for the end of the loop thread's dispatch (see FlushAsync)
+    private bool _blocked;   // the last send() hit EAGAIN: wait for the output edge (framed (d): one failing send per frame)
     private Exception? _error;
 
     /// <summary>Committed bytes not yet sent.</summary>
@@ -88,7 +89,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
             }
 
             _deferred = false;
-            if (SendCommitted())
+            if (!_blocked && SendCommitted())
             {
                 ReturnBufferIfSent();
                 return new ValueTask<FlushResult>(default(FlushResult));
@@ -157,6 +158,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
         Exception? error;
         lock (engine.Gate)
         {
+            _blocked = false; // the kernel took bytes: try again
             if (_error is null && Pending > 0 && SendCommitted() && _writerCompleted)
             {
                 engine.SendFin();
@@ -196,7 +198,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
             }
 
             _deferred = false;
-            if (_error is null && SendCommitted() && !_lent)
+            if (_error is null && !_blocked && SendCommitted() && !_lent)
             {
                 ReturnBufferIfSent();
             }
@@ -244,6 +246,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
             {
                 if (error == SocketError.WouldBlock)
                 {
+                    _blocked = true; // until the next output edge: a flush meanwhile only queues (no send() that fails again)
                     engine.WatchOutput(true);
                     return false;
                 }
@@ -257,6 +260,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
         }
 
         engine.OnSendIdle();
+        engine.WatchOutput(false); // (a field check unless output edges were being watched)
         return true;
     }
 
@@ -273,7 +277,10 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
             }
 
             int kept = _end - _sendStart;
-            byte[] target = kept + needed <= _buffer.Length ? _buffer : ArrayPool<byte>.Shared.Rent(Math.Max(kept + needed, _buffer.Length * 2));
+            // Move the unsent bytes to the front only when that frees at least half the buffer; else grow (doubling).
+            // Compacting for every small write behind a slow peer would copy the whole backlog per write (framed (d)).
+            bool compact = kept + needed <= _buffer.Length && kept <= _buffer.Length / 2;
+            byte[] target = compact ? _buffer : ArrayPool<byte>.Shared.Rent(Math.Max(kept + needed, _buffer.Length * 2));
             Buffer.BlockCopy(_buffer, _sendStart, target, 0, kept);
             if (target != _buffer)
             {
