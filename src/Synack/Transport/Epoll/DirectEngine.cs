@@ -206,6 +206,9 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
 
     public void WatchOutput(bool on) => _registration.WatchOutput(on);
 
+    /// <summary>Has the loop deliver an input edge now if bytes wait in the kernel (EPOLL_CTL_MOD re-checks readiness).</summary>
+    public void RearmInput() => _registration.Rearm();
+
     /// <summary>The application completed its reader: drop the rest of the input until the peer's FIN.</summary>
     public void OnReaderCompleted()
     {

@@ -260,6 +260,22 @@ internal sealed class EpollRegistration(EpollLoop loop, Socket socket, IEpollLis
     }
 
     /// <summary>
+    /// Asks the loop to deliver an input edge now if the socket is readable: EPOLL_CTL_MOD re-checks readiness, so bytes
+    /// already waiting in the kernel produce an edge although none arrived since the last one. The direct engine uses it
+    /// to hand a read to the loop thread instead of reading on the caller's (see DirectInput.ReadAsync).
+    /// </summary>
+    public void Rearm()
+    {
+        lock (this)
+        {
+            if (!_unregistered)
+            {
+                loop.WatchOutput(this, _watchingOutput);
+            }
+        }
+    }
+
+    /// <summary>
     /// Stops watching the socket; call before closing it. Only the first call acts: once the socket is closed its
     /// descriptor number may already belong to another connection on this loop, whose registration a second
     /// EPOLL_CTL_DEL would silently remove.
