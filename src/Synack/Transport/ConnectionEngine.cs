@@ -23,18 +23,18 @@ internal abstract class ConnectionEngine
     [ThreadStatic]
     protected static int t_locksHeld;
 
-    private int _aborted;
-    private int _finSent;
-    private int _discardInput;
+    private const int Aborted = 1, FinSent = 2, DiscardingInput = 4;
+
+    // The three one-way flags in one word (an idle connection's memory is a measured target, docs/benchmarks.md).
+    private int _flags;
 
     /// <summary>The counters and clocks the watchdog reads; a field, so engines update it without a call.</summary>
     public TrafficMeter Meter;
 
-    protected ConnectionEngine(IConnectionEvents host, Socket socket, ConnectionOptions options, TimeProvider time)
+    protected ConnectionEngine(IConnectionEvents host, Socket socket, TimeProvider time)
     {
         Host = host;
         Socket = socket;
-        Options = options;
         Time = time;
     }
 
@@ -45,18 +45,19 @@ internal abstract class ConnectionEngine
 
     public TimeProvider Time { get; }
 
-    protected ConnectionOptions Options { get; }
+    /// <summary>The connection's options (the host's: one reference per connection, not two).</summary>
+    protected ConnectionOptions Options => Host.Options;
 
     protected IConnectionEvents Host { get; }
 
     /// <summary>True once the socket was aborted (RST): nothing more moves.</summary>
-    public bool IsAborted => Volatile.Read(ref _aborted) != 0;
+    public bool IsAborted => (Volatile.Read(ref _flags) & Aborted) != 0;
 
     /// <summary>True once FIN was handed to the kernel.</summary>
-    protected bool IsFinSent => Volatile.Read(ref _finSent) != 0;
+    protected bool IsFinSent => (Volatile.Read(ref _flags) & FinSent) != 0;
 
     /// <summary>True once input is being discarded (a local close): bytes are read and dropped until the peer's FIN.</summary>
-    protected bool IsDiscardingInput => Volatile.Read(ref _discardInput) != 0;
+    protected bool IsDiscardingInput => (Volatile.Read(ref _flags) & DiscardingInput) != 0;
 
     /// <summary>True for the inline engine: the server hears of the handler through <see cref="IConnectionEvents"/>, not a task.</summary>
     public virtual bool IsInline => false;
@@ -91,7 +92,7 @@ internal abstract class ConnectionEngine
     /// <summary>Stops delivering input (once): later bytes are read and dropped until the peer's FIN, so close() never sends RST.</summary>
     public void DiscardInput()
     {
-        if (Interlocked.Exchange(ref _discardInput, 1) == 0)
+        if ((Interlocked.Or(ref _flags, DiscardingInput) & DiscardingInput) == 0)
         {
             OnDiscardInput();
         }
@@ -100,7 +101,7 @@ internal abstract class ConnectionEngine
     /// <summary>Aborts (once): SO_LINGER 0 and close(), so the kernel sends RST; then the socket is released.</summary>
     public void Abort()
     {
-        if (Interlocked.Exchange(ref _aborted, 1) == 0)
+        if ((Interlocked.Or(ref _flags, Aborted) & Aborted) == 0)
         {
             OnAbort();
         }
@@ -149,10 +150,10 @@ internal abstract class ConnectionEngine
     }
 
     /// <summary>Marks input as discarded without the <see cref="OnDiscardInput"/> call (the application completed its reader).</summary>
-    protected void MarkDiscardingInput() => Interlocked.Exchange(ref _discardInput, 1);
+    protected void MarkDiscardingInput() => Interlocked.Or(ref _flags, DiscardingInput);
 
     /// <summary>Marks the FIN as sent (before the shutdown(SHUT_WR) call, so a racing read classifies the end correctly).</summary>
-    protected void MarkFinSent() => Interlocked.Exchange(ref _finSent, 1);
+    protected void MarkFinSent() => Interlocked.Or(ref _flags, FinSent);
 
     /// <summary>FIN now: marks it sent, then shutdown(SHUT_WR); a socket reset or aborted meanwhile is not an error here.</summary>
     protected void ShutdownOutput()

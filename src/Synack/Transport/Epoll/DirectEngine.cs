@@ -45,7 +45,7 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
 
     /// <summary>Serves <paramref name="socket"/> on <paramref name="loop"/>: non-blocking, registered at <see cref="Start"/>.</summary>
     public DirectEngine(IConnectionEvents host, Socket socket, ConnectionOptions options, TimeProvider time, EpollLoop loop)
-        : base(host, socket, options, time)
+        : base(host, socket, time)
     {
         socket.Blocking = false;
         _registration = new EpollRegistration(loop, socket, this);

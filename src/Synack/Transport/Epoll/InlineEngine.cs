@@ -62,7 +62,7 @@ internal sealed partial class InlineEngine : ConnectionEngine, IEpollListener
     /// and added to the loop at <see cref="Start"/>.
     /// </summary>
     public InlineEngine(Connection connection, Socket socket, ConnectionOptions options, TimeProvider time, EpollLoop loop, IInlineHandler handler)
-        : base(connection, socket, options, time)
+        : base(connection, socket, time)
     {
         socket.Blocking = false;
         _handler = handler;

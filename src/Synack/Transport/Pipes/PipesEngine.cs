@@ -41,7 +41,7 @@ internal sealed partial class PipesEngine : ConnectionEngine
     /// <param name="stream">The socket's byte stream on its transport.</param>
     /// <param name="inlineScheduling">Run pipe continuations on the thread that completes them (the epoll loop's, or as asked by <see cref="ConnectionOptions.UnsafePreferInlineScheduling"/>).</param>
     public PipesEngine(IConnectionEvents host, Socket socket, ConnectionOptions options, TimeProvider time, ISocketStream stream, bool inlineScheduling)
-        : base(host, socket, options, time)
+        : base(host, socket, time)
     {
         _socketStream = stream;
         _stream = stream;
