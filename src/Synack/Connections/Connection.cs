@@ -82,6 +82,16 @@ public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Fr
     /// <summary>Why the connection ended, or <see cref="CloseReason.None"/> while nothing has ended it.</summary>
     public CloseReason CloseReason => (CloseReason)Volatile.Read(ref _closeReason);
 
+    /// <summary>
+    /// Why reading ended, for a handler whose read just returned end-of-stream (issue 15): the close reason once one is
+    /// recorded (<see cref="CloseReason.RemoteFin"/> at the peer's FIN, <see cref="CloseReason.Timeout"/>, ...), else
+    /// <see cref="CloseReason.ServerDrain"/> when the owning server's drain ended the read at a frame boundary (the close
+    /// reason itself is recorded only when the connection closes, so that sends still work meanwhile), else
+    /// <see cref="CloseReason.None"/>.
+    /// </summary>
+    public CloseReason InputEndReason => CloseReason is not CloseReason.None and var reason ? reason
+        : IsStopRequested ? CloseReason.ServerDrain : CloseReason.None;
+
     /// <summary>Completes with the close reason once the socket is closed (both directions finished, or aborted).</summary>
     public Task<CloseReason> Closed => _closed.Task;
 

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Time.Testing;
@@ -9,6 +10,41 @@ namespace Synack.FunctionalTests.Server;
 
 public sealed class DrainTests
 {
+    [Fact]
+    public async Task AHandlerLearnsWhetherItsInputEndedByTheDrainOrByThePeersFin()
+    {
+        var ended = new System.Collections.Concurrent.ConcurrentQueue<(CloseReason During, CloseReason After)>();
+        var reading = new CountdownEvent(2);
+        var server = Loopback.StartServer(async c =>
+        {
+            await c.SendLineAsync("hi");
+            reading.Signal();
+            while (await c.ReadLineAsync() is not null)
+            {
+            }
+
+            CloseReason during = c.InputEndReason;
+            await c.SendLineAsync("bye"); // still allowed: the drain lets the handler finish its reply
+            ended.Enqueue((during, c.CloseReason));
+        });
+
+        using Socket finishing = await Loopback.ConnectRawAsync(server.EndPoint());
+        await finishing.ReadExactlyAsync(3);
+        finishing.Shutdown(SocketShutdown.Send); // this one ends by the peer's FIN
+        await Loopback.Until(() => ended.Count == 1);
+
+        using Socket drained = await Loopback.ConnectRawAsync(server.EndPoint());
+        await drained.ReadExactlyAsync(3);
+        Assert.True(reading.Wait(Loopback.Patience));
+        Task<DrainResult> stopping = server.StopAsync(Loopback.Patience); // this one ends by the drain
+
+        Assert.Equal(Encoding.ASCII.GetBytes("bye\n"), await drained.ReadToEndAsync());
+        drained.Shutdown(SocketShutdown.Send);
+        await stopping.Within();
+        Assert.Equal([(CloseReason.RemoteFin, CloseReason.RemoteFin), (CloseReason.ServerDrain, CloseReason.None)], ended.ToArray());
+        await server.DisposeAsync();
+    }
+
 
     [Fact]
     public async Task StopRefusesNewConnectsFinishesInFlightFramesClosesIdleOnesAndAbortsTheRestAtTheDeadline()
