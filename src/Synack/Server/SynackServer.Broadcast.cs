@@ -20,6 +20,11 @@ public sealed partial class SynackServer
     /// skipped: the slow consumer misses it, as with Netty's <c>isWritable</c> check, and the idle and send timeouts
     /// (<see cref="ConnectionOptions.SendTimeout"/>) end a consumer that stays stuck.
     /// </summary>
+    /// <remarks>
+    /// On async connections a message is also skipped while another send to that connection is in progress (its send
+    /// lock is taken without waiting): broadcasts made from many threads at once can skip a healthy connection. Serialize
+    /// them (one broadcasting task fed by a channel) when every message must reach every reader that keeps up.
+    /// </remarks>
     /// <returns>How many connections took the message; the rest were skipped.</returns>
     public int Broadcast(ReadOnlyMemory<byte> message, Connection? except = null)
     {
