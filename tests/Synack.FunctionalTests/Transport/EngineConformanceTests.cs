@@ -222,6 +222,46 @@ public class EngineConformanceTests
 
     [Theory]
     [MemberData(nameof(Engines))]
+    public async Task ASendTimeoutEndsAConnectionWhosePeerStopsReadingWhileTheHandlerKeepsWriting(Engine engine)
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var serverSide = new TaskCompletionSource<Connection>();
+        await using var server = Loopback.StartServer(async c =>
+        {
+            serverSide.SetResult(c);
+            byte[] chunk = new byte[1024];
+            try
+            {
+                while (true)
+                {
+                    await c.SendAsync(chunk); // each send below the pending cap returns at once: the clock must not restart
+                }
+            }
+            catch (SynackException)
+            {
+            }
+        }, o =>
+        {
+            Use(engine, o);
+            o.Connection.SendTimeout = TimeSpan.FromSeconds(5);
+            o.Connection.IdleTimeout = Timeout.InfiniteTimeSpan;
+            o.Connection.MaxPendingSendBytes = 256 * 1024;
+        }, time);
+
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
+        await peer.ConnectAsync(server.EndPoint()).WaitAsync(Loopback.Patience); // never reads
+        Connection connection = await serverSide.Task.Within();
+
+        await Loopback.Until(() =>
+        {
+            time.Advance(TimeSpan.FromSeconds(1)); // the watchdog runs on the fake clock
+            return connection.Closed.IsCompleted;
+        });
+        Assert.Equal(CloseReason.Timeout, await connection.ClosedWithin());
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
     public async Task ConcurrentSendsFromManyTasksEachArriveContiguously(Engine engine)
     {
         await using var server = Loopback.StartServer(async c =>

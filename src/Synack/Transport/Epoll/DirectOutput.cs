@@ -31,7 +31,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
     private bool _writerCompleted;
     private bool _lent;      // GetMemory/GetSpan handed out memory the writer has not flushed yet
     private bool _deferred;  // committed bytes wait for the end of the loop thread's dispatch (see FlushAsync)
-    private bool _blocked;   // the last send() hit EAGAIN: wait for the output edge (framed (d): one failing send per frame)
+    private bool _blocked;   // the last send() hit EAGAIN, no progress since: wait for the output edge (framed (d): one failing send per frame)
     private Exception? _error;
 
     /// <summary>Committed bytes not yet sent.</summary>
@@ -100,7 +100,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
                 throw _error;
             }
 
-            engine.OnSendBlocked(); // the rest goes out on output edges
+            // The rest goes out on output edges.
             if (Pending <= engine.MaxPendingSendBytes)
             {
                 return new ValueTask<FlushResult>(default(FlushResult));
@@ -158,7 +158,6 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
         Exception? error;
         lock (engine.Gate)
         {
-            _blocked = false; // the kernel took bytes: try again
             if (_error is null && Pending > 0 && SendCommitted() && _writerCompleted)
             {
                 engine.SendFin();
@@ -246,7 +245,14 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
             {
                 if (error == SocketError.WouldBlock)
                 {
-                    _blocked = true; // until the next output edge: a flush meanwhile only queues (no send() that fails again)
+                    if (!_blocked)
+                    {
+                        // Blocked until the kernel takes bytes again: flushes meanwhile only queue (no send() that fails
+                        // again), and the send-timeout clock starts once, here, not at every flush behind it.
+                        _blocked = true;
+                        engine.OnSendBlocked();
+                    }
+
                     engine.WatchOutput(true);
                     return false;
                 }
@@ -256,6 +262,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
             }
 
             _sendStart += sent;
+            _blocked = false; // progress (the meter's send clock restarts with it)
             engine.OnSentBytes(sent);
         }
 
