@@ -15,7 +15,7 @@ namespace Synack.Diagnostics;
 /// <list type="table">
 /// <item><term><c>synack.connection.opened</c></term><description>counter: connections that started.</description></item>
 /// <item><term><c>synack.connection.active</c></term><description>up-down counter: connections open now.</description></item>
-/// <item><term><c>synack.connection.duration</c></term><description>histogram (s), tagged with <c>synack.close_reason</c>.</description></item>
+/// <item><term><c>synack.connection.duration</c></term><description>histogram (s), tagged with <c>synack.close_reason</c>; advised buckets from 10 ms to 300 s (ASP.NET Core's for <c>kestrel.connection.duration</c>).</description></item>
 /// <item><term><c>synack.connection.received</c> / <c>synack.connection.sent</c></term><description>counters (By), added when a connection ends.</description></item>
 /// <item><term><c>synack.connection.rejected</c></term><description>counter: connections turned away by <c>MaxConnections</c>.</description></item>
 /// <item><term><c>synack.accept.paused</c></term><description>counter ({pause}): times a server paused accepting, tagged
@@ -25,7 +25,8 @@ namespace Synack.Diagnostics;
 /// <c>FrameReader</c> and sent by a <c>FrameWriter</c>, added when a connection ends.</description></item>
 /// <item><term><c>synack.errors</c></term><description>counter: failed operations, tagged <c>error.type</c> (the
 /// <c>ErrorKind</c>: <c>Refused</c>, <c>Reset</c>, <c>ProtocolError</c>, ...) and <c>synack.operation</c> (<c>connect</c>,
-/// <c>read</c>, <c>write</c>, <c>decode</c>, ...), recorded when the <c>SynackException</c> is raised; <c>Closed</c> (this
+/// <c>read</c>, <c>write</c>, <c>decode</c>, ...), recorded once per failure when the first <c>SynackException</c> for it is
+/// raised (one that wraps another is not counted again); <c>Closed</c> (this
 /// side closed first) is not an error and is not counted.</description></item>
 /// </list>
 /// Every instrument is tagged with <c>synack.side</c> (<c>server</c> or <c>client</c>) and <c>network.transport</c>
@@ -42,7 +43,10 @@ public static class SynackMetrics
     internal static readonly Meter Meter = new(MeterName, typeof(SynackMetrics).Assembly.GetName().Version?.ToString());
     private static readonly Counter<long> Opened = Meter.CreateCounter<long>("synack.connection.opened", "{connection}", "Connections that started.");
     private static readonly UpDownCounter<long> Active = Meter.CreateUpDownCounter<long>("synack.connection.active", "{connection}", "Connections open now.");
-    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("synack.connection.duration", "s", "How long connections lasted, by close reason.");
+    // Seconds-scale buckets, as ASP.NET Core advises for kestrel.connection.duration: the default boundaries
+    // (0, 5, 10, 25, ... 10,000) put every sub-5-second connection in one bucket (issue 15).
+    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("synack.connection.duration", "s", "How long connections lasted, by close reason.",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300] });
     private static readonly Counter<long> Received = Meter.CreateCounter<long>("synack.connection.received", "By", "Bytes received, added when a connection ends.");
     private static readonly Counter<long> Sent = Meter.CreateCounter<long>("synack.connection.sent", "By", "Bytes sent, added when a connection ends.");
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("synack.connection.rejected", "{connection}", "Connections turned away by MaxConnections.");

@@ -39,7 +39,12 @@ public sealed class SynackException : IOException
         LocalEndPoint = localEndPoint;
         RemoteEndPoint = remoteEndPoint;
         SocketError = socketError;
-        Diagnostics.SynackMetrics.Error(kind, operation);
+        if (innerException is not SynackException)
+        {
+            // One failure, one count: an error that wraps another SynackException (the endpoints added to a decode error,
+            // a read that carries it) is the same failure, already counted (issue 15: an oversize line counted twice).
+            Diagnostics.SynackMetrics.Error(kind, operation);
+        }
     }
 
     /// <summary>The classified failure.</summary>

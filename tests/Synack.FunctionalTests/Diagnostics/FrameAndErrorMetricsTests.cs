@@ -91,5 +91,10 @@ public sealed class FrameAndErrorMetricsTests
         Assert.Equal(1, Count("synack.errors", "LimitExceeded"));
         Assert.Equal(1, Count("synack.errors", "TruncatedFrame"));
         Assert.DoesNotContain(measurements, m => m.Name == "synack.errors" && (string?)m.Tags["error.type"] == "Closed");
+
+        // Each failure once: the decode error is not counted again as the read error that carries it (issue 15).
+        long AnyOperation(string errorType) => measurements.Where(m => m.Name == "synack.errors" && (string?)m.Tags["error.type"] == errorType).Sum(m => m.Value);
+        Assert.Equal(1, AnyOperation("LimitExceeded"));
+        Assert.Equal(1, AnyOperation("TruncatedFrame"));
     }
 }

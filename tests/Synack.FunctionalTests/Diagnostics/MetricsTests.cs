@@ -85,6 +85,30 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public void TheDurationHistogramAdvisesSecondsScaleBuckets()
+    {
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(SynackMetrics).TypeHandle); // instruments made
+        Histogram<double>? duration = null;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == SynackMetrics.MeterName && instrument.Name == "synack.connection.duration")
+                {
+                    duration = (Histogram<double>)instrument;
+                }
+            },
+        };
+        listener.Start();
+
+        Assert.NotNull(duration);
+        IReadOnlyList<double> buckets = duration.Advice!.HistogramBucketBoundaries!;
+        Assert.Contains(0.1, buckets); // sub-second connections are told apart
+        Assert.Contains(60.0, buckets);
+        Assert.Equal(buckets.Order(), buckets);
+    }
+
+    [Fact]
     public async Task RejectedConnectionsAreCounted()
     {
         using var metrics = new Collector();
