@@ -20,16 +20,13 @@ declare -A loadgen_args=( [a]="-c 1 -P 1 -s 32" [b]="-c 50 -P 1 -s 32" [c]="-c 5
 declare -A bench_args=( [a]="-c 1 -P 1 -s 32" [b]="-c 50 -P 1 -s 32" [c]="-c 50 -P 16 -s 32" [d]="-c 1 -P 4 -s 65536" \
   [resp1]="--protocol resp -c 50 -P 1" [resp16]="--protocol resp -c 50 -P 16" [http]="--protocol http --path /index.html -c 50 -P 1" )
 read -r -a targets <<<"${TARGETS:-echo}"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 pid=""
-stop_server() { [[ -n "$pid" ]] && { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }; pid=""; }
+stop_server() { stop_pid "$pid"; pid=""; }
 trap stop_server EXIT
-free_port() {
-  local low
-  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-  while :; do port=$((10000 + RANDOM % (low - 10000))); [[ -z $(ss -Htan "sport = :$port") ]] && break; done
-}
 start_server() { # SCENARIO
-  free_port
+  port=$(free_port)
   case "$1" in
     resp*) taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >/dev/null 2>&1 & ;;
     http)
@@ -45,7 +42,7 @@ CONF
     *) taskset -c 0 "$out/refbench/echo_epoll" "$port" >/dev/null 2>&1 & ;;
   esac
   pid=$!
-  for _ in $(seq 300); do [[ -n $(ss -Htln "sport = :$port") ]] && break; sleep 0.05; done
+  wait_listening "$port" "$pid" || true
 }
 other_client() { # SCENARIO -> "msgs_per_s=N p99_us=N"
   case "$1" in

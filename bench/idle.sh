@@ -18,12 +18,13 @@ case "${1:-}" in
   *) echo "usage: bash bench/idle.sh inline|async|pipes" >&2; exit 2 ;;
 esac
 log=$(mktemp); fifo=$(mktemp -u); mkfifo "$fifo"
-low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-while :; do port=$((10000 + RANDOM % (low - 10000))); [[ -z $(ss -Htan "sport = :$port") ]] && break; done
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+port=$(free_port)
 env "${envs[@]}" taskset -c 0 "$out/servers/EchoServers" synack "$port" >"$log" 2>&1 &
 pid=$!
-trap 'kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$fifo" "$log"' EXIT
-for _ in $(seq 200); do [[ -n $(ss -Htln "sport = :$port") ]] && break; sleep 0.05; done
+trap 'stop_pid "$pid"; rm -f "$fifo" "$log"' EXIT
+wait_listening "$port" "$pid" || { echo "idle: the server did not start" >&2; exit 1; }
 sleep 1
 heap() {
   local n; n=$(grep -c '^HEAP ' "$log" || true); kill -HUP "$pid"

@@ -29,16 +29,17 @@ server_cmd() {
     *) echo "pairs: unknown server $1" >&2; exit 2 ;;
   esac
 }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 pid=""
-stop_server() { [[ -n "$pid" ]] && { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }; pid=""; }
+stop_server() { stop_pid "$pid"; pid=""; }
 trap stop_server EXIT
 measure() { # NAME SCENARIO -> "msgs_per_s=N p99_us=N srv_cpu=N"
-  local low port
-  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-  while :; do port=$((10000 + RANDOM % (low - 10000))); [[ -z $(ss -Htan "sport = :$port") ]] && break; done
+  local port
+  port=$(free_port)
   bash -c "exec taskset -c 0 $(server_cmd "$1" "$port")" >/dev/null 2>&1 &
   pid=$!
-  for _ in $(seq 300); do [[ -n $(ss -Htln "sport = :$port") ]] && break; sleep 0.05; done
+  wait_listening "$port" "$pid" || true
   # shellcheck disable=SC2086
   timeout 40 taskset -c 1 "$out/refbench/loadgen" -p "$port" ${scenario[$2]} -d 3 -w 1 -S "$pid" | grep -Eo '(msgs_per_s|p99_us|srv_cpu)=[0-9.-]+' | tr '\n' ' '
 

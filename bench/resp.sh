@@ -14,15 +14,11 @@ for tool in redis-server redis-benchmark taskset ss dotnet; do
 done
 dotnet build samples/RespServer -c Release -o bench/out/resp -v quiet -nologo >/dev/null
 
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 pid=""
-stop_server() { [[ -n "$pid" ]] && { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }; pid=""; }
+stop_server() { stop_pid "$pid"; pid=""; }
 trap stop_server EXIT
-free_port() {
-  local low port
-  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-  while :; do port=$((10000 + RANDOM % (low - 10000))); [[ -z $(ss -Htan "sport = :$port") ]] && break; done
-  echo "$port"
-}
 run() { # NAME PORT
   local listen="--Synack:Servers:Resp:Listen:0=127.0.0.1:$2 --Synack:Servers:Resp:Listen:1=127.0.0.2:$2 --Logging:LogLevel:Default=Warning"
   case "$1" in
@@ -31,7 +27,7 @@ run() { # NAME PORT
     synack-sockets) SYNACK_TRANSPORT=sockets taskset -c 0 bench/out/resp/RespServer $listen >/dev/null 2>&1 & ;;
   esac
   pid=$!
-  for _ in $(seq 300); do [[ -n $(ss -Htln "sport = :$2") ]] && break; sleep 0.05; done
+  wait_listening "$2" "$pid" || true
   for p in "1 100000" "16 1000000"; do
     read -r pipeline requests <<<"$p"
     timeout 60 taskset -c 1 redis-benchmark -p "$2" -t set,get -n "$requests" -c 50 -P "$pipeline" -r 1000 -q 2>/dev/null \

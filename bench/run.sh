@@ -55,40 +55,18 @@ server_cmd() { # NAME PORT
   esac
 }
 
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 pid=""
-stop_server() {
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  pid=""
-}
+stop_server() { stop_pid "$pid"; pid=""; }
 trap stop_server EXIT
-
-# Below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by default), so that a port picked here
-# is never the local port of some client connection (loadgen's included): checking only listeners let a bind fail with
-# "address already in use" now and then.
-free_port() {
-  local p low
-  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-  while :; do
-    p=$((10000 + RANDOM % (low - 10000)))
-    [[ -z $(ss -Htan "sport = :$p") ]] && { echo "$p"; return; }
-  done
-}
 
 start_server() { # NAME -> sets pid, port
   port=$(free_port)
   # exec so that $! is the server itself (taskset execs too): its PID is what loadgen -S and kill use.
   bash -c "exec taskset -c 0 $(server_cmd "$1" "$port")" >"$out/server-$1.log" 2>&1 &
   pid=$!
-  for _ in $(seq 300); do
-    [[ -n $(ss -Htln "sport = :$port") ]] && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
+  wait_listening "$port" "$pid" && return 0
   echo "bench: server $1 did not start; see $out/server-$1.log" >&2
   exit 1
 }
