@@ -28,7 +28,7 @@ public sealed record LoopFault(string Loop, string? Connection, Exception Error)
 /// times per threshold (0 when it waits in epoll_wait), tagged <c>synack.loop</c>.</description></item>
 /// <item><term><c>synack.loop.faults</c></term><description>counter: edges whose handling threw (a bug), tagged <c>synack.loop</c>.</description></item>
 /// </list>
-/// The events run on a timer thread (stalls) or the loop thread (faults): handlers must be quick and must not throw.
+/// The events run on the watchdog's thread (stalls) or the loop thread (faults): handlers must be quick and must not throw.
 /// </remarks>
 public static class EventLoopDiagnostics
 {
@@ -47,7 +47,7 @@ public static class EventLoopDiagnostics
         set => s_threshold = Check.Range(value, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
     }
 
-    /// <summary>Raised once per stall, from a timer thread.</summary>
+    /// <summary>Raised once per stall, from the watchdog's thread (<c>synack-watchdog</c>).</summary>
     public static event Action<LoopStall>? Stalled;
 
     /// <summary>Raised when handling an edge threw on a loop thread, from that thread, before the connection is aborted.</summary>
