@@ -122,6 +122,42 @@ public class EngineConformanceTests
 
     [Theory]
     [MemberData(nameof(Engines))]
+    public async Task ASendAfterAResetNobodyReadFailsAsAWriteError(Engine engine)
+    {
+        var serverSide = new TaskCompletionSource<Connection>();
+        var resetSeen = new TaskCompletionSource();
+        var failure = new TaskCompletionSource<SynackException>();
+        await using var server = Loopback.StartServer(async c =>
+        {
+            serverSide.SetResult(c);
+            await resetSeen.Task; // the handler never reads: the engine finds the reset on its own
+            try
+            {
+                await c.SendAsync("too late"u8.ToArray());
+            }
+            catch (SynackException e)
+            {
+                failure.SetResult(e);
+            }
+        }, o => Use(engine, o));
+
+        using (Socket peer = await Loopback.ConnectRawAsync(server.EndPoint()))
+        {
+            await serverSide.Task.Within();
+            peer.Reset();
+        }
+
+        Connection connection = await serverSide.Task.Within();
+        await Loopback.Until(() => connection.CloseReason == CloseReason.RemoteReset);
+        resetSeen.SetResult();
+
+        SynackException error = await failure.Task.Within();
+        Assert.Equal("write", error.Operation); // the send's own operation, whichever side found the reset
+        Assert.True(error.Kind is ErrorKind.Reset or ErrorKind.BrokenPipe, error.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
     public async Task AReadWaitingWhenAnotherThreadClosesTheConnectionEndsAndThePeerGetsAFin(Engine engine)
     {
         var waiting = new TaskCompletionSource<Connection>();

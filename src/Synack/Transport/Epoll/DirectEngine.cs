@@ -247,7 +247,7 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
     /// <summary>RST: SO_LINGER 0 and close (which never blocks), then every waiting read and flush fails.</summary>
     protected override void OnAbort()
     {
-        Exception error = Classify(new ObjectDisposedException(nameof(Socket)), "read");
+        SynackException error = Classify(new ObjectDisposedException(nameof(Socket)), "read");
         lock (Gate)
         {
             if (!_socketClosed)
@@ -260,7 +260,7 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
             }
 
             _input.SetError(error);
-            _output.SetError(error);
+            _output.SetError(OtherSide(error));
             _inputFinished = true;
             OutputFinished();
             Host.OnReleased();
@@ -273,7 +273,10 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
     /// <summary>A dead connection (under the lock): both directions fail; waiters are woken on the thread pool, outside the lock.</summary>
     private Exception Fatal(SynackException error)
     {
-        bool wake = _input.SetError(error) | _output.SetError(error);
+        // Each side fails with its own operation (a reset found by a read-ahead still fails the handler's send as a
+        // write, as on the pipes engine); the other side's error wraps this one, so the failure is counted once.
+        SynackException other = OtherSide(error);
+        bool wake = _input.SetError(error.Operation == "read" ? error : other) | _output.SetError(error.Operation == "read" ? other : error);
         _inputFinished = true;
         OutputFinished();
         if (wake)
@@ -287,6 +290,9 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
 
         return error;
     }
+
+    private SynackException OtherSide(SynackException error) => new(error.Kind, error.Operation == "read" ? "write" : "read",
+        error.Detail, Host.LocalEndPoint, Host.RemoteEndPoint, error.SocketError, error);
 
     /// <summary>Reads and drops input until EAGAIN or the FIN, into a buffer on the stack (under the lock).</summary>
     private void DropInput()
