@@ -26,16 +26,10 @@ pid=$!
 trap 'stop_pid "$pid"; rm -f "$fifo" "$log"' EXIT
 wait_listening "$port" "$pid" || { echo "idle: the server did not start" >&2; exit 1; }
 sleep 1
-heap() {
-  local n; n=$(grep -c '^HEAP ' "$log" || true); kill -HUP "$pid"
-  for _ in $(seq 200); do [[ $(grep -c '^HEAP ' "$log" || true) -gt $n ]] && break; sleep 0.05; done
-  grep '^HEAP ' "$log" | tail -1 | awk '{print $2}'
-}
-rss() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"; }
-heap_before=$(heap); rss_before=$(rss); heap_after=""; rss_after=""
+heap_before=$(managed_heap "$pid" "$log"); rss_before=$(rss_kib "$pid"); heap_after=""; rss_after=""
 timeout 120 taskset -c 1 "$out/refbench/loadgen" -p "$port" -c "$conns" -s 32 -I 3 -l idle >"$fifo" &
 while read -r line; do
-  case "$line" in ECHOED*) sleep 1.5; heap_after=$(heap); rss_after=$(rss); echo "$line" ;; RESULT*) echo "$line" ;; esac
+  case "$line" in ECHOED*) sleep 1.5; heap_after=$(managed_heap "$pid" "$log"); rss_after=$(rss_kib "$pid"); echo "$line" ;; RESULT*) echo "$line" ;; esac
 done <"$fifo"
 [[ -n "$heap_after" ]] || { echo "idle: the connections were never all echoed" >&2; exit 1; }
 echo "server=$1 conns=$conns managed_per_conn=$(( (heap_after - heap_before) / conns )) B rss_per_conn=$(( (rss_after - rss_before) * 1024 / conns )) B"

@@ -31,3 +31,18 @@ stop_pid() { # PID
   kill -KILL "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
+
+# A process's resident set, in KiB.
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# The managed heap after a full GC of a .NET EchoServers process: SIGHUP makes it print "HEAP <bytes>" to its log.
+managed_heap() { # PID LOG
+  local n
+  n=$(grep -c '^HEAP ' "$2" || true)
+  kill -HUP "$1"
+  for _ in $(seq 200); do
+    [[ $(grep -c '^HEAP ' "$2" || true) -gt $n ]] && break
+    sleep 0.05
+  done
+  grep '^HEAP ' "$2" | tail -1 | awk '{print $2}'
+}

@@ -71,19 +71,10 @@ start_server() { # NAME -> sets pid, port
   exit 1
 }
 
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-
-# Managed heap after a full GC, from the .NET servers (SIGHUP makes them print "HEAP <bytes>"); 0 for C.
+# Managed heap after a full GC, from the .NET servers (bench/lib.sh's managed_heap); 0 for C.
 heap_bytes() { # NAME
   [[ "$1" == c ]] && { echo 0; return; }
-  local log="$out/server-$1.log" n
-  n=$(grep -c '^HEAP ' "$log" || true)
-  kill -HUP "$pid"
-  for _ in $(seq 200); do
-    [[ $(grep -c '^HEAP ' "$log" || true) -gt $n ]] && break
-    sleep 0.05
-  done
-  grep '^HEAP ' "$log" | tail -1 | awk '{print $2}'
+  managed_heap "$pid" "$out/server-$1.log"
 }
 
 results="$out/results.txt"

@@ -21,7 +21,7 @@ namespace Synack.Client;
 /// </remarks>
 public sealed class ReconnectingClient : IAsyncDisposable
 {
-    private readonly Func<CancellationToken, Task<Connection>> _connectTo;
+    private readonly Func<ConnectOptions, CancellationToken, Task<Connection>> _connectTo;
     private readonly string _target;
     private readonly Func<Connection, CancellationToken, Task> _session;
     private readonly ConnectOptions _connect;
@@ -40,10 +40,9 @@ public sealed class ReconnectingClient : IAsyncDisposable
     /// <param name="connect">Connect options (timeouts, connection options, time provider). Default: <see cref="ConnectOptions"/>'s.</param>
     /// <param name="backoff">Waits between attempts. Default: 1 s × 1.6 ± 20 %, at most 120 s.</param>
     public ReconnectingClient(string host, int port, Func<Connection, CancellationToken, Task> session, ConnectOptions? connect = null, Backoff? backoff = null)
-        : this($"{host}:{port}", connect, session, backoff)
+        : this($"{host ?? throw new ArgumentNullException(nameof(host))}:{port}", (options, stop) => SynackClient.ConnectAsync(host, port, options, stop),
+            connect, session, backoff)
     {
-        ArgumentNullException.ThrowIfNull(host);
-        _connectTo = stop => SynackClient.ConnectAsync(host, port, _connect, stop);
     }
 
     /// <summary>Creates the client for an endpoint: an <see cref="IPEndPoint"/>, a <see cref="DnsEndPoint"/> or a Unix socket (<see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>).</summary>
@@ -52,20 +51,20 @@ public sealed class ReconnectingClient : IAsyncDisposable
     /// <param name="connect">Connect options. Default: <see cref="ConnectOptions"/>'s.</param>
     /// <param name="backoff">Waits between attempts. Default: 1 s × 1.6 ± 20 %, at most 120 s.</param>
     public ReconnectingClient(EndPoint endPoint, Func<Connection, CancellationToken, Task> session, ConnectOptions? connect = null, Backoff? backoff = null)
-        : this(endPoint?.ToString() ?? "", connect, session, backoff)
+        : this((endPoint ?? throw new ArgumentNullException(nameof(endPoint))).ToString() ?? "", (options, stop) => SynackClient.ConnectAsync(endPoint, options, stop),
+            connect, session, backoff)
     {
-        ArgumentNullException.ThrowIfNull(endPoint);
-        _connectTo = stop => SynackClient.ConnectAsync(endPoint, _connect, stop);
     }
 
-    private ReconnectingClient(string target, ConnectOptions? connect, Func<Connection, CancellationToken, Task> session, Backoff? backoff)
+    private ReconnectingClient(string target, Func<ConnectOptions, CancellationToken, Task<Connection>> connectTo, ConnectOptions? connect,
+        Func<Connection, CancellationToken, Task> session, Backoff? backoff)
     {
         _target = target;
+        _connectTo = connectTo;
         _session = session ?? throw new ArgumentNullException(nameof(session));
         _connect = connect ?? new ConnectOptions();
         _backoff = backoff ?? new Backoff();
         _time = _connect.TimeProvider;
-        _connectTo = null!; // set by the public constructor
     }
 
     /// <summary>A connection was established (the first one, or after a reconnect).</summary>
@@ -144,7 +143,7 @@ public sealed class ReconnectingClient : IAsyncDisposable
             Connection connection;
             try
             {
-                connection = await _connectTo(stop).ConfigureAwait(false);
+                connection = await _connectTo(_connect, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

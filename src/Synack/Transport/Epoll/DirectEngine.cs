@@ -39,7 +39,6 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
     private TaskCompletionSource? _outputDone; // made only for a caller of CompleteOutputAsync that must wait
     private bool _inputFinished;
     private bool _outputFinished;
-    private bool _discarding;
     private bool _socketClosed;
     private int _dispatchThread; // the loop thread's id while it runs this connection's continuations, else 0
 
@@ -109,7 +108,7 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
 
     void IEpollListener.OnReadable()
     {
-        if (_discarding)
+        if (IsDiscardingInput)
         {
             lock (Gate)
             {
@@ -215,7 +214,6 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
         MarkDiscardingInput();
         lock (Gate)
         {
-            _discarding = true;
             DropInput();
         }
     }
@@ -237,8 +235,7 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
     {
         lock (Gate)
         {
-            _discarding = true;
-            DropInput();
+            DropInput(); // (the base class marked input discarded before this call)
         }
 
         _input.Close(new SynackException(ErrorKind.Closed, "read", "connection closed locally", Host.LocalEndPoint, Host.RemoteEndPoint));
