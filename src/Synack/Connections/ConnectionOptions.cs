@@ -77,6 +77,9 @@ public sealed class ConnectionOptions
     /// </summary>
     internal bool PipesOnEpoll { get; set; } = Transport.EngineChoice.PipesOnEpollDefault;
 
+    /// <summary>The recv()/send() seam of the epoll engines (internal: SyscallFaultTests inject errno results through it).</summary>
+    internal Transport.Epoll.SocketCalls SocketCalls { get; set; } = Transport.Epoll.SocketCalls.Native;
+
     /// <summary>
     /// Run continuations inline instead of dispatching them to the thread pool: the receive pump runs the handler up to
     /// its next incomplete await, and the handler's flush runs the send pump. Saves two thread-pool hops per

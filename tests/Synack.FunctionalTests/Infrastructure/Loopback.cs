@@ -51,6 +51,26 @@ internal static class Loopback
         return all.ToArray();
     }
 
+    /// <summary>Reads until end-of-stream or a reset, whichever ends the connection: the bytes that came before it.</summary>
+    public static async Task<byte[]> ReadToEndOrResetAsync(this Socket socket)
+    {
+        var all = new MemoryStream();
+        byte[] buffer = new byte[64 * 1024];
+        try
+        {
+            int n;
+            while ((n = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).AsTask().WaitAsync(Patience)) > 0)
+            {
+                all.Write(buffer, 0, n);
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+
+        return all.ToArray();
+    }
+
     /// <summary>
     /// <paramref name="clients"/> raw clients each stream <paramref name="size"/> random bytes to an echo server in 64 KiB
     /// sends, half-close, and check that exactly their bytes came back, in order.

@@ -68,6 +68,9 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
 
     public int MaxReadBufferSize => Options.MaxReadBufferSize;
 
+    /// <summary>The recv()/send() seam (<see cref="SocketCalls.Native"/> outside fault tests).</summary>
+    public SocketCalls Calls => Options.SocketCalls;
+
     public int MaxPendingSendBytes => Options.MaxPendingSendBytes;
 
     public override PipeReader Input => _input;
@@ -205,6 +208,9 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
 
     public void WatchOutput(bool on) => _registration.WatchOutput(on);
 
+    /// <summary>A send() said EAGAIN: watch for output edges and re-check readiness (see <see cref="EpollRegistration.AwaitWritable"/>).</summary>
+    public void AwaitWritable() => _registration.AwaitWritable();
+
     /// <summary>Has the loop deliver an input edge now if bytes wait in the kernel (EPOLL_CTL_MOD re-checks readiness).</summary>
     public void RearmInput() => _registration.Rearm();
 
@@ -297,7 +303,7 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
         Span<byte> scratch = stackalloc byte[4096];
         while (!_inputFinished && !_socketClosed)
         {
-            int received = EpollNative.Receive(Fd, scratch, out SocketError error);
+            int received = Options.SocketCalls.Receive(Fd, scratch, out SocketError error);
             if (received > 0)
             {
                 continue;

@@ -283,7 +283,7 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
             return false; // the reader holds the most it may without consuming: it must judge what it has first
         }
 
-        int received = EpollNative.Receive(engine.Fd, space, out SocketError error);
+        int received = engine.Calls.Receive(engine.Fd, space, out SocketError error);
         if (received > 0)
         {
             _end += received;

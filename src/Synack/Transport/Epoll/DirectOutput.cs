@@ -240,7 +240,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
                 return false;
             }
 
-            int sent = EpollNative.Send(engine.Fd, _buffer.AsSpan(_sendStart, Pending), out SocketError error);
+            int sent = engine.Calls.Send(engine.Fd, _buffer.AsSpan(_sendStart, Pending), out SocketError error);
             if (sent < 0)
             {
                 if (error == SocketError.WouldBlock)
@@ -253,7 +253,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
                         engine.OnSendBlocked();
                     }
 
-                    engine.WatchOutput(true);
+                    engine.AwaitWritable();
                     return false;
                 }
 

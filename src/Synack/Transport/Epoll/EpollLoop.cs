@@ -130,13 +130,14 @@ internal sealed unsafe class EpollLoop
             int count = EpollNative.Wait(_epfd, events, MaxEvents, -1);
             if (count < 0)
             {
-                if (Marshal.GetLastPInvokeError() == EpollNative.Eintr)
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno is not (EpollNative.Ebadf or EpollNative.Efault or EpollNative.Einval))
                 {
-                    continue;
+                    continue; // EINTR (a signal); or an errno no kernel returns here, as strace --inject makes (bench/syscall-faults.sh)
                 }
 
                 // EBADF, EFAULT or EINVAL on our own descriptor: a bug, and every connection on this loop would hang.
-                Environment.FailFast($"synack: epoll_wait failed with errno {Marshal.GetLastPInvokeError()}");
+                Environment.FailFast($"synack: epoll_wait failed with errno {errno}");
             }
 
             Volatile.Write(ref _busySince, Stopwatch.GetTimestamp());
@@ -255,6 +256,24 @@ internal sealed class EpollRegistration(EpollLoop loop, Socket socket, IEpollLis
             {
                 _watchingOutput = on;
                 loop.WatchOutput(this, on);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A send() said EAGAIN: watch for output edges, and re-check readiness even when already watching. A send made on a
+    /// writable edge can be refused again (a spurious EAGAIN, or ENOBUFS-like pressure), and the kernel raises no later edge
+    /// for a socket whose buffer never filled; the MOD's re-check delivers one if it is writable now (a real EAGAIN finds
+    /// it full: no event, and the edge comes when ACKs free space). Found by bench/syscall-faults.sh; SyscallFaultTests.
+    /// </summary>
+    public void AwaitWritable()
+    {
+        lock (this)
+        {
+            if (!_unregistered)
+            {
+                _watchingOutput = true;
+                loop.WatchOutput(this, true);
             }
         }
     }

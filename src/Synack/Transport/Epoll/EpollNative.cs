@@ -20,6 +20,9 @@ internal static unsafe partial class EpollNative
     public const uint RdHup = 0x2000;
     public const uint EdgeTriggered = 1u << 31;
     public const int Eintr = 4;
+    public const int Ebadf = 9;
+    public const int Efault = 14;
+    public const int Einval = 22;
 
     public static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
     public static readonly int DataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
@@ -41,38 +44,6 @@ internal static unsafe partial class EpollNative
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     public static partial nint Send(int fd, byte* buffer, nint length, int flags);
-
-    /// <summary>One recv() on a non-blocking socket: the byte count (0 at the peer's FIN), or -1 with <paramref name="error"/>; EINTR is retried.</summary>
-    public static int Receive(int fd, Span<byte> buffer, out System.Net.Sockets.SocketError error)
-    {
-        fixed (byte* p = buffer)
-        {
-            return Transfer(&Recv, fd, p, buffer.Length, 0, out error);
-        }
-    }
-
-    /// <summary>One send() on a non-blocking socket: the bytes the kernel took, or -1 with <paramref name="error"/>; EINTR is retried.</summary>
-    public static int Send(int fd, ReadOnlySpan<byte> data, out System.Net.Sockets.SocketError error)
-    {
-        fixed (byte* p = data)
-        {
-            return Transfer(&Send, fd, p, data.Length, MsgNoSignal, out error);
-        }
-    }
-
-    /// <summary>recv() or send() once, retried on EINTR; the errno becomes the runtime's <see cref="System.Net.Sockets.SocketError"/>.</summary>
-    private static int Transfer(delegate*<int, byte*, nint, int, nint> call, int fd, byte* buffer, int length, int flags, out System.Net.Sockets.SocketError error)
-    {
-        while (true)
-        {
-            nint n = call(fd, buffer, length, flags);
-            if (n >= 0 || Marshal.GetLastPInvokeError() != Eintr)
-            {
-                error = n >= 0 ? System.Net.Sockets.SocketError.Success : Errno.ToSocketError(Marshal.GetLastPInvokeError());
-                return (int)n;
-            }
-        }
-    }
 
     /// <summary>Adds <paramref name="fd"/> with <paramref name="events"/>, its own number as the event's data.</summary>
     public static int Add(int epfd, int fd, uint events) => Set(epfd, CtlAdd, fd, events);

@@ -42,7 +42,7 @@ internal sealed class EpollSender(EpollRegistration registration) : ISender
                 throw new SocketException((int)error);
             }
 
-            registration.WatchOutput(true);
+            registration.AwaitWritable();
             await registration.Writable.WaitAsync(seen).ConfigureAwait(false);
         }
     }

@@ -5,7 +5,7 @@ namespace Synack.Transport.Epoll;
 /// <summary>
 /// Linux errno values from direct recv()/send() calls, as the <see cref="SocketError"/> the runtime reports for the same
 /// failure (its SocketErrorPal mapping), so errors from the epoll fast path classify exactly like those from
-/// <see cref="Socket"/>. EINTR never reaches here: <see cref="EpollNative"/> retries it.
+/// <see cref="Socket"/>. EINTR never reaches here: <see cref="SocketCalls"/> retries it.
 /// </summary>
 internal static class Errno
 {

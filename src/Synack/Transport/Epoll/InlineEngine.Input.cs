@@ -69,7 +69,7 @@ internal sealed partial class InlineEngine
                 return; // aborted meanwhile: the abort completed everything
             }
 
-            int received = EpollNative.Receive(_registration.Fd, buffer.AsSpan(offset), out SocketError error);
+            int received = Options.SocketCalls.Receive(_registration.Fd, buffer.AsSpan(offset), out SocketError error);
             if (error != SocketError.Success)
             {
                 if (error != SocketError.WouldBlock)
@@ -108,7 +108,7 @@ internal sealed partial class InlineEngine
         Span<byte> scratch = stackalloc byte[4096];
         while (!_inlineInputEnded && !_inlineSocketClosed)
         {
-            int received = EpollNative.Receive(_registration.Fd, scratch, out SocketError error);
+            int received = Options.SocketCalls.Receive(_registration.Fd, scratch, out SocketError error);
             if (error != SocketError.Success)
             {
                 if (error != SocketError.WouldBlock)

@@ -35,7 +35,7 @@ internal sealed partial class InlineEngine
 
         if (_queuedOutput is null && !_inlineSocketClosed)
         {
-            int sent = EpollNative.Send(_registration.Fd, data, out SocketError error);
+            int sent = Options.SocketCalls.Send(_registration.Fd, data, out SocketError error);
             if (error == SocketError.Success)
             {
                 Meter.OnSentInline(sent, Time.GetTimestamp());
@@ -101,14 +101,16 @@ internal sealed partial class InlineEngine
         {
             while (_queuedOutput is not null && !_inlineSocketClosed)
             {
-                int sent = EpollNative.Send(_registration.Fd, _queuedOutput.AsSpan(_queuedStart, _queuedEnd - _queuedStart), out SocketError error);
+                int sent = Options.SocketCalls.Send(_registration.Fd, _queuedOutput.AsSpan(_queuedStart, _queuedEnd - _queuedStart), out SocketError error);
                 if (error != SocketError.Success)
                 {
                     if (error != SocketError.WouldBlock)
                     {
                         FailInline(new SocketException((int)error), "write");
+                        return false;
                     }
 
+                    _registration.AwaitWritable();
                     return false;
                 }
 
