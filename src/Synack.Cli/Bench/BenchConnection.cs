@@ -29,6 +29,8 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
     private volatile bool _done;
     private HdrHistogram.Recorder? _latency;     // the calling thread's recorders (a connection's loop thread on epoll),
     private HdrHistogram.Recorder? _uncorrected; // looked up once per thread instead of once per reply
+    private LatencyRun _latencyRun;              // equal latencies of one batch, recorded at once
+    private LatencyRun _uncorrectedRun;
     private int _recorderThread;
 
     /// <summary>When the connect was started (Stopwatch ticks), for the connect latency.</summary>
@@ -91,6 +93,14 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
     }
 
     public long OnReceived(Connection connection, ReadOnlySequence<byte> input, IBufferWriter<byte> output)
+    {
+        long consumed = ReceiveReplies(connection, input, output);
+        _latencyRun.Flush();
+        _uncorrectedRun.Flush();
+        return consumed;
+    }
+
+    private long ReceiveReplies(Connection connection, ReadOnlySequence<byte> input, IBufferWriter<byte> output)
     {
         // One clock read per batch, not per reply: the replies of one recv() arrived together (and vDSO clock_gettime
         // was a measurable share of the client's per-message cost at -P 16).
@@ -159,14 +169,14 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
             long intended = schedule.Intended(id, seq);
             if (intended >= schedule.MeasureStart && intended < schedule.MeasureEnd)
             {
-                LatencyRecorder.Record(_latency ??= recorders.Latency.ForThisThread(), now - Math.Min(sentAt, intended));
-                LatencyRecorder.Record(_uncorrected ??= recorders.Uncorrected.ForThisThread(), now - sentAt);
+                _latencyRun.Add(_latency ??= recorders.Latency.ForThisThread(), now - Math.Min(sentAt, intended));
+                _uncorrectedRun.Add(_uncorrected ??= recorders.Uncorrected.ForThisThread(), now - sentAt);
                 Volatile.Write(ref _measured, _measured + 1);
             }
         }
         else if (now >= schedule.MeasureStart && now < schedule.MeasureEnd)
         {
-            LatencyRecorder.Record(_latency ??= recorders.Latency.ForThisThread(), now - sentAt);
+            _latencyRun.Add(_latency ??= recorders.Latency.ForThisThread(), now - sentAt);
             Volatile.Write(ref _measured, _measured + 1);
         }
 

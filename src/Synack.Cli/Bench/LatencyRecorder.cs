@@ -39,7 +39,10 @@ internal sealed class LatencyRecorder : IDisposable
     public Recorder ForThisThread() => _perThread.Value!;
 
     /// <summary>Records <paramref name="ticks"/> Stopwatch ticks on <paramref name="recorder"/>.</summary>
-    public static void Record(Recorder recorder, long ticks) => recorder.RecordValue(Math.Clamp((long)(ticks * NanosPerTick), 1, Highest));
+    public static void Record(Recorder recorder, long ticks) => recorder.RecordValue(ToRecorded(ticks));
+
+    /// <summary>Stopwatch ticks as the value recorded: nanoseconds, within the histogram's range.</summary>
+    public static long ToRecorded(long ticks) => Math.Clamp((long)(ticks * NanosPerTick), 1, Highest);
 
     /// <summary>What every thread recorded since the last call, merged into a new histogram.</summary>
     public LongHistogram TakeInterval()
