@@ -120,6 +120,26 @@ public class SyscallFaultTests
         Assert.True(calls.Injected >= 100, $"only {calls.Injected} faults met");
     }
 
+    /// <remarks>The peer's bytes and its FIN wait in the kernel together, and every recv() takes one byte: the FIN's edge
+    /// came once, so the engine must keep reading past short reads while the input is ending.</remarks>
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task DataAndAFinArrivingTogetherAreBothDeliveredEvenOneByteAtATime(Engine engine)
+    {
+        var calls = new ScriptedSocketCalls(recv: _ => SyscallFault.Short(1));
+        var observed = new Observed();
+        await using SynackServer server = Echo(engine, calls, observed);
+
+        using Socket client = await Loopback.ConnectRawAsync(server.EndPoint());
+        byte[] request = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 200).Select(i => $"line {i}\n")));
+        await client.SendAsync(request);
+        client.Shutdown(SocketShutdown.Send); // FIN right behind the data
+
+        Assert.Equal(request, await client.ReadToEndAsync());
+        Assert.Equal(CloseReason.RemoteFin, await (await observed.First.Task.Within()).ClosedWithin());
+        Assert.True(calls.Injected > 100, $"only {calls.Injected} faults met");
+    }
+
     [Theory]
     [MemberData(nameof(Engines))]
     public async Task AResetFromRecvFailsOnlyThatConnectionAsARemoteReset(Engine engine)
