@@ -1,5 +1,6 @@
 // The echo servers measured side by side with ../shared/refbench's C echo_epoll by bench/run.sh:
 //   synack  PORT   Synack's SynackServer with InlineHandlers.Echo (SYNACK_HANDLER=async: the async ConnectionHandlers.Echo;
+//                  SYNACK_TLS=1: TLS with a throwaway self-signed certificate (bench/tls.sh)
 //                  SYNACK_HANDLER=framed: an async FrameReader/FrameWriter echo of fixed 32-byte frames, the size refbench's
 //                  loadgen sends in (b) and (c): loadgen cannot frame, so a fixed-length codec stands in for a length prefix)
 //   plain   PORT   a plain .NET Socket async echo loop (what most hand-written .NET servers look like)
@@ -42,6 +43,11 @@ switch (args[0])
         // with the runtime's DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, as Kestrel recommends).
         var options = new ServerOptions().Listen(endPoint);
         options.Connection.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable("SYNACK_INLINE") == "1";
+        if (Environment.GetEnvironmentVariable("SYNACK_TLS") == "1")
+        {
+            // bench/tls.sh: TLS on this transport, with a throwaway certificate (the bench client does not verify it).
+            options.Tls = new Synack.Tls.TlsServerOptions(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = SelfSigned() });
+        }
         await using (var server = Environment.GetEnvironmentVariable("SYNACK_HANDLER") switch
             {
                 "async" => SynackServer.Start(options, ConnectionHandlers.Echo),
@@ -90,6 +96,16 @@ static async Task FramedEchoAsync(Synack.Connections.Connection connection)
         ReadOnlySequence<byte> frame = reader.Current;
         await writer.WriteAsync(frame.IsSingleSegment ? frame.First : frame.ToArray());
     }
+}
+
+// A P-256 certificate for localhost, made in memory (loaded back from PKCS#12 so that SslStream can use its key).
+static System.Security.Cryptography.X509Certificates.X509Certificate2 SelfSigned()
+{
+    using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+    var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+    using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+    return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+        created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
 }
 
 static async Task PlainAsync(IPEndPoint endPoint, CancellationToken stop)

@@ -28,6 +28,7 @@ internal static class BenchCommand
         var rate = new Option<double?>("--rate", "-R") { Description = "open loop: total requests per second, latency from each request's intended send time (coordinated omission corrected)" };
         var connectRate = new Option<double?>("--connect-rate") { Description = "open connections at most this many per second (a ramp)" };
         var reconnect = new Option<int?>("--reconnect", "-k") { Description = "close each connection after K replies and open a new one (connects/s and connect latency)" };
+        var tls = new Option<bool>("--tls") { Description = "connect with TLS (the certificate is not verified, as wrk's; a remote target only)" };
         var json = new Option<FileInfo?>("--json") { Description = "write the results as JSON to this file" };
         var html = new Option<FileInfo?>("--html") { Description = "write a self-contained HTML report" };
         var hdr = new Option<FileInfo?>("--hdr") { Description = "write an HdrHistogram interval log (one interval per second) to this file" };
@@ -36,7 +37,7 @@ internal static class BenchCommand
 
         var bench = new Command("bench", "load-test a server: throughput, latency percentiles, connects, CPU, errors")
         {
-            target, connections, pipeline, size, duration, warmup, framing, protocol, command, keyspace, path, rate, connectRate, reconnect,
+            target, connections, pipeline, size, duration, warmup, framing, protocol, command, keyspace, path, rate, connectRate, reconnect, tls,
             json, html, hdr, transport, threads,
             BenchCompare.Create(console),
         };
@@ -58,6 +59,7 @@ internal static class BenchCommand
                 Rate = parsed.GetValue(rate),
                 ConnectRate = parsed.GetValue(connectRate),
                 Reconnect = parsed.GetValue(reconnect),
+                Tls = parsed.GetValue(tls),
                 Transport = parsed.GetValue(transport),
                 Threads = parsed.GetValue(threads),
             }.Validate();

@@ -53,6 +53,9 @@ internal sealed record BenchSettings
     /// <summary>Close each connection after this many messages and open a new one (redis-benchmark <c>-k 0</c>); null to keep them.</summary>
     public int? Reconnect { get; init; }
 
+    /// <summary>Connect with TLS; the server's certificate is not verified (as wrk and <c>curl -k</c>: a bench measures, it does not authenticate).</summary>
+    public bool Tls { get; init; }
+
     /// <summary>Throws <see cref="UsageException"/> when a value is out of range.</summary>
     public BenchSettings Validate()
     {
@@ -74,6 +77,7 @@ internal sealed record BenchSettings
         Check(Reconnect is null or (>= 1 and <= 1_000_000_000), "--reconnect must be from 1 to 1000000000 messages per connection");
         Check(Reconnect is null || Rate is null, "--reconnect and --rate cannot be combined");
         Check(Transport is null || Target is null, "--transport applies to the embedded server; a remote server chooses its own");
+        Check(!Tls || Target is not null, "--tls needs a target: the embedded server speaks plain TCP");
         return this;
     }
 

@@ -48,7 +48,7 @@ internal sealed class LoadGenerator(BenchSettings settings, string host, int por
     public async Task<LoadResult> RunAsync(Stream? hdrLog, CancellationToken cancellationToken)
     {
         using var recorders = new BenchRecorders();
-        var options = new ConnectOptions { Loops = loops };
+        var options = new ConnectOptions { Loops = loops, Tls = settings.Tls ? BenchTls.Client(host) : null };
         var pacer = new Pacer(_schedule);
 
         // Connect every slot (at --connect-rate if given) before the clock starts.

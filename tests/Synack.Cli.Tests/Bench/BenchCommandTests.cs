@@ -111,6 +111,41 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task BenchWithTlsVerifiesEveryEchoThroughASelfSignedServer()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+            created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+        var tls = new Synack.Tls.TlsServerOptions(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = certificate });
+        await using var server = Loopback.StartServer(Synack.Server.ConnectionHandlers.Echo, o => o.Tls = tls);
+        string json = Path.Combine(Path.GetTempPath(), $"synack-bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            CliResult result = await CliRunner.RunAsync(["bench", $"127.0.0.1:{server.EndPoint().Port}", "--tls", "-d", "1s", "-w", "0", "-c", "4", "--json", json]);
+
+            Assert.True(result.ExitCode == 0, result.Output + result.Error);
+            using var report = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+            Assert.True(report.RootElement.GetProperty("messages").GetInt64() > 0);
+            Assert.Equal(0, report.RootElement.GetProperty("errorCount").GetInt64());
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public async Task TlsIsAUsageErrorAgainstTheEmbeddedServer()
+    {
+        CliResult result = await CliRunner.RunAsync(["bench", "--tls"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--tls needs a target", result.Error);
+    }
+
+    [Fact]
     public async Task BenchCatchesAServerThatCorruptsItsEchoAndFails()
     {
         // Echoes, but flips one bit of the 1000th byte it sees.
