@@ -7,6 +7,8 @@
 #   nginx: wrk -t1 -c50 vs synack bench --protocol http, against nginx (one worker, access_log off, a small file)
 #
 #   ROUNDS=5 TARGETS="echo redis nginx" SCENARIOS="a b c" bash bench/clients.sh
+#   CLIENT=async TARGETS=echo SCENARIOS="b c" bash bench/clients.sh   (the synack side is an async SynackClient echo client on
+#                                             epoll, `EchoServers async-client`, instead of synack bench: issue 12's client row)
 # Loopback only; bounded (ROUNDS x scenarios x 2 x about 5 s, each client under `timeout`); servers are stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +17,8 @@ mkdir -p "$out"
 rm -rf "$out/refbench" && cp -r ../shared/refbench "$out/refbench" && chmod -R u+w "$out/refbench"
 make -s -C "$out/refbench" loadgen echo_epoll >/dev/null
 dotnet build src/Synack.Cli -c Release -o "$out/cli" -v quiet -nologo >/dev/null
+client=${CLIENT:-bench}
+[[ $client == bench ]] || dotnet build bench/EchoServers -c Release -o "$out/servers" -v quiet -nologo >/dev/null
 rounds=${ROUNDS:-3}
 declare -A loadgen_args=( [a]="-c 1 -P 1 -s 32" [b]="-c 50 -P 1 -s 32" [c]="-c 50 -P 16 -s 32" [d]="-c 1 -P 4 -s 65536" )
 declare -A bench_args=( [a]="-c 1 -P 1 -s 32" [b]="-c 50 -P 1 -s 32" [c]="-c 50 -P 16 -s 32" [d]="-c 1 -P 4 -s 65536" \
@@ -73,6 +77,10 @@ measure() { # CLIENT SCENARIO -> "msgs_per_s=N p99_us=N"
   start_server "$2"
   if [[ $1 == other ]]; then
     other_client "$2"
+  elif [[ $client == async ]]; then
+    local c p sz
+    read -r _ c _ p _ sz <<<"${loadgen_args[$2]}"
+    timeout 40 taskset -c 1 "$out/servers/EchoServers" async-client "$port" "$c" "$p" "$sz" 3 2>/dev/null | grep RESULT | sed 's/^RESULT //' | tr '\n' ' ' || echo -n "msgs_per_s=0 p99_us=0"
   else
     local json
     json=$(mktemp)

@@ -5,6 +5,7 @@
 //                  loadgen sends in (b) and (c): loadgen cannot frame, so a fixed-length codec stands in for a length prefix)
 //   plain   PORT   a plain .NET Socket async echo loop (what most hand-written .NET servers look like)
 //   kestrel PORT   Kestrel with a ConnectionHandler (ASP.NET Core's raw-TCP path)
+//   async-client PORT CONNS PIPELINE SIZE SECONDS   an async SynackClient echo client on epoll (AsyncEchoClient.cs)
 //   epoll   PORT   a managed loop driving Linux epoll directly through P/Invoke (EpollEcho.cs; mirrors echo_epoll.c)
 // Each listens on 127.0.0.1:PORT, prints READY, and runs until SIGTERM/SIGINT; SIGHUP prints "HEAP <bytes>".
 using System.Buffers;
@@ -17,6 +18,11 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Synack.Server;
+
+if (args is ["async-client", var p, var c, var pl, var sz, var secs])
+{
+    return await AsyncEchoClient.RunAsync(int.Parse(p), int.Parse(c), int.Parse(pl), int.Parse(sz), double.Parse(secs, System.Globalization.CultureInfo.InvariantCulture));
+}
 
 if (args.Length != 2 || !int.TryParse(args[1], out int port) || port is < 1 or > 65535)
 {

@@ -10,7 +10,8 @@ namespace Synack.FunctionalTests.Transport;
 /// <summary>
 /// One set of behaviour cases run against every engine an async handler or client can get, server side and client side,
 /// in one test run (issue 12, part 5; Netty's SocketTestPermutation and Go's nettest.TestConn are the precedent): the
-/// pipes engine on the runtime's sockets, the direct engine on epoll, and the pipes engine on epoll.
+/// pipes engine on the runtime's sockets, the direct engine on epoll, and the pipes engine on epoll; and, where the peer
+/// is a SynackClient, TLS over the sockets and the epoll transport, server and client side.
 /// </summary>
 public class EngineConformanceTests
 {
@@ -19,28 +20,62 @@ public class EngineConformanceTests
         Sockets,
         EpollDirect,
         EpollPipes,
+        SocketsTls,
+        EpollTls,
     }
 
     public static TheoryData<Engine> Engines => EpollSupported()
         ? new() { Engine.Sockets, Engine.EpollDirect, Engine.EpollPipes }
         : new() { Engine.Sockets };
 
+    /// <summary>
+    /// The engines, and TLS over each transport (server and client side), for the cases whose peer is a
+    /// <see cref="SynackClient"/>: a raw socket cannot speak TLS.
+    /// </summary>
+    public static TheoryData<Engine> EnginesAndTls => EpollSupported()
+        ? new() { Engine.Sockets, Engine.EpollDirect, Engine.EpollPipes, Engine.SocketsTls, Engine.EpollTls }
+        : new() { Engine.Sockets, Engine.SocketsTls };
+
+    private static bool IsTls(Engine engine) => engine is Engine.SocketsTls or Engine.EpollTls;
+
+    private static bool OnSockets(Engine engine) => engine is Engine.Sockets or Engine.SocketsTls;
+
+    private static readonly Lazy<System.Security.Cryptography.X509Certificates.X509Certificate2> Certificate = new(() =>
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+            created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+    });
+
     private static bool EpollSupported() => Synack.Transport.Epoll.EpollLoop.IsSupported;
 
     private static void Use(Engine engine, ServerOptions options)
     {
-        options.Transport = engine == Engine.Sockets ? SynackTransport.Sockets : SynackTransport.Epoll;
+        options.Transport = OnSockets(engine) ? SynackTransport.Sockets : SynackTransport.Epoll;
         options.Connection.PipesOnEpoll = engine == Engine.EpollPipes;
+        if (IsTls(engine))
+        {
+            options.Tls = new Synack.Tls.TlsServerOptions(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = Certificate.Value });
+        }
     }
 
     private static ConnectOptions Client(Engine engine) => new()
     {
-        Transport = engine == Engine.Sockets ? SynackTransport.Sockets : SynackTransport.Epoll,
+        Transport = OnSockets(engine) ? SynackTransport.Sockets : SynackTransport.Epoll,
         Connection = new ConnectionOptions { IdleTimeout = Timeout.InfiniteTimeSpan, PipesOnEpoll = engine == Engine.EpollPipes },
+        Tls = IsTls(engine)
+            ? new Synack.Tls.TlsClientOptions(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                RemoteCertificateValidationCallback = (_, c, _, _) => c is not null && c.GetCertHashString() == Certificate.Value.GetCertHashString(),
+            })
+            : null,
     };
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(EnginesAndTls))]
     public async Task EveryByteOfAMegabyteWrittenInOddSizedPiecesComesBackInOrder(Engine engine)
     {
         await using var server = Loopback.StartServer(ConnectionHandlers.Echo, o => Use(engine, o));
@@ -68,7 +103,7 @@ public class EngineConformanceTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(EnginesAndTls))]
     public async Task AHalfClosedClientStillReadsTheWholeReplyAndBothSidesRecordWhoClosedFirst(Engine engine)
     {
         var serverSide = new TaskCompletionSource<Connection>();
@@ -297,7 +332,7 @@ public class EngineConformanceTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(EnginesAndTls))]
     public async Task ConcurrentSendsFromManyTasksEachArriveContiguously(Engine engine)
     {
         await using var server = Loopback.StartServer(async c =>

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Synack.Client;
+using Synack.Connections;
+using Synack.Server;
+
+/// <summary>
+/// `EchoServers async-client PORT CONNS PIPELINE SIZE SECONDS`: the async client of issue 12's client target, as a user
+/// writes one: SynackClient connections on the epoll transport (the direct engine), each keeping PIPELINE messages of
+/// SIZE bytes in flight with SendAsync and ReadExactlyAsync, every echoed byte compared. One second of warm-up, then
+/// SECONDS measured. Prints loadgen's RESULT fields that bench/clients.sh reads (msgs_per_s, p99_us, errors).
+/// </summary>
+internal static class AsyncEchoClient
+{
+    public static async Task<int> RunAsync(int port, int connections, int pipeline, int size, double seconds)
+    {
+        var options = new ConnectOptions { Transport = SynackTransport.Epoll };
+        Connection[] all = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => SynackClient.ConnectAsync("127.0.0.1", port, options)));
+        long start = Stopwatch.GetTimestamp();
+        long measureFrom = start + Stopwatch.Frequency, measureUntil = measureFrom + (long)(seconds * Stopwatch.Frequency);
+        var runs = all.Select((c, i) => Task.Run(() => RunOne(c, i, pipeline, size, measureFrom, measureUntil))).ToArray();
+        (long Messages, long Errors, List<long> Latencies)[] results = await Task.WhenAll(runs);
+        foreach (Connection c in all)
+        {
+            await c.DisposeAsync();
+        }
+
+        long messages = results.Sum(r => r.Messages), errors = results.Sum(r => r.Errors);
+        long[] latencies = results.SelectMany(r => r.Latencies).Order().ToArray();
+        double p99 = latencies.Length == 0 ? 0 : latencies[(int)(latencies.Length * 0.99)] * 1e6 / Stopwatch.Frequency;
+        Console.WriteLine($"RESULT label=async-client conns={connections} pipe={pipeline} size={size} msgs={messages} msgs_per_s={messages / seconds:F0} p99_us={p99:F1} errors={errors}");
+        return errors == 0 ? 0 : 1;
+    }
+
+    private static async Task<(long, long, List<long>)> RunOne(Connection connection, int id, int pipeline, int size, long measureFrom, long measureUntil)
+    {
+        byte[] sent = new byte[size], echoed = new byte[size];
+        var sentAt = new long[pipeline];
+        var latencies = new List<long>();
+        long next = 0, received = 0, measured = 0;
+        try
+        {
+            for (; next < pipeline; next++)
+            {
+                sentAt[next % pipeline] = Stopwatch.GetTimestamp();
+                await connection.SendAsync(Fill(sent, id, next));
+            }
+
+            while (true)
+            {
+                if (!await connection.ReadExactlyAsync(echoed))
+                {
+                    return (measured, 1, latencies); // the server closed early
+                }
+
+                long now = Stopwatch.GetTimestamp();
+                if (!echoed.AsSpan().SequenceEqual(Fill(sent, id, received)))
+                {
+                    return (measured, 1, latencies);
+                }
+
+                if (now >= measureFrom && now < measureUntil)
+                {
+                    measured++;
+                    if (latencies.Count < 1_000_000)
+                    {
+                        latencies.Add(now - sentAt[received % pipeline]);
+                    }
+                }
+
+                received++;
+                if (now >= measureUntil)
+                {
+                    return (measured, 0, latencies);
+                }
+
+                sentAt[next % pipeline] = now;
+                await connection.SendAsync(Fill(sent, id, next++));
+            }
+        }
+        catch (Synack.Errors.SynackException)
+        {
+            return (measured, 1, latencies);
+        }
+    }
+
+    /// <summary>Message <paramref name="seq"/> of connection <paramref name="id"/>: bytes that differ per message, so a lost or reordered echo shows.</summary>
+    private static byte[] Fill(byte[] buffer, int id, long seq)
+    {
+        for (int i = 0; i < buffer.Length; i++)
+        {
+            buffer[i] = (byte)(seq * 31 + id * 7 + i);
+        }
+
+        return buffer;
+    }
+}
