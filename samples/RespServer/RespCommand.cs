@@ -7,7 +7,25 @@ namespace RespServer;
 /// <param name="Bytes">The whole command as sent, a slice of the input (valid while the input is).</param>
 /// <param name="Count">The number of arguments.</param>
 /// <param name="IsInline">True for an inline command (words on a line), false for a RESP array.</param>
-public readonly record struct RespCommand(ReadOnlySequence<byte> Bytes, int Count, bool IsInline);
+public readonly record struct RespCommand(ReadOnlySequence<byte> Bytes, int Count, bool IsInline)
+{
+    /// <summary>The command as text, for tests, logs and the fuzzer (fuzz/: "resp"): its form, count and each argument in
+    /// hex, e.g. <c>array 2: 474554 6B</c>. Reads the arguments as <see cref="RespArguments"/> does.</summary>
+    /// <exception cref="InvalidOperationException">RespArguments did not read <see cref="Count"/> arguments: a bug.</exception>
+    public override string ToString()
+    {
+        var arguments = new RespArguments(Bytes.ToArray(), IsInline);
+        var shown = new List<string>();
+        while (arguments.TryNext(out ReadOnlySpan<byte> argument))
+        {
+            shown.Add(Convert.ToHexString(argument));
+        }
+
+        return shown.Count == Count
+            ? $"{(IsInline ? "inline" : "array")} {Count}: {string.Join(' ', shown)}"
+            : throw new InvalidOperationException($"the codec counted {Count} argument(s), RespArguments read {shown.Count}");
+    }
+}
 
 /// <summary>
 /// Walks the arguments of one validated command in place, without copying or allocating: a RESP array
