@@ -8,13 +8,15 @@ cd "$(dirname "$0")/.."
 secs=${1:-120}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(fixed length-4 length-varint length-adjusted delimiter line http)
+[[ ${#targets[@]} -gt 0 ]] || targets=(fixed length-4 length-varint length-adjusted delimiter line http proxy resp)
 
 command -v afl-fuzz >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq afl++ >/dev/null; }
 out=fuzz/out
 dotnet build fuzz/Synack.Fuzz -c Release -o "$out/bin" -v quiet -nologo >/dev/null
 [[ -x "$out/tools/sharpfuzz" ]] || dotnet tool install --tool-path "$out/tools" SharpFuzz.CommandLine >/dev/null
-"$out/tools/sharpfuzz" "$out/bin/Synack.dll" >/dev/null   # instrument the library under test in place
+for dll in Synack.dll RespServer.dll; do               # instrument the code under test in place: the library, the RESP sample
+  "$out/tools/sharpfuzz" "$out/bin/$dll" >/dev/null
+done
 
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
 for t in "${targets[@]}"; do

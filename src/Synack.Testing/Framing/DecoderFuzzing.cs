@@ -1,6 +1,7 @@
 using System.Buffers;
 using Synack.Errors;
 using Synack.Framing;
+using Synack.ProxyProtocol;
 
 namespace Synack.Testing.Framing;
 
@@ -17,10 +18,20 @@ namespace Synack.Testing.Framing;
 public static class DecoderFuzzing
 {
     /// <summary>The target names (fuzz/corpus has one folder each).</summary>
-    public static IReadOnlyList<string> Targets { get; } = ["fixed", "length-4", "length-varint", "length-adjusted", "delimiter", "line", "http"];
+    public static IReadOnlyList<string> Targets { get; } = ["fixed", "length-4", "length-varint", "length-adjusted", "delimiter", "line", "http", "proxy"];
 
     /// <summary>Runs one input through <paramref name="target"/>; throws <see cref="FuzzFailure"/> when the property fails.</summary>
-    public static void Run(string target, ReadOnlySpan<byte> input)
+    public static void Run(string target, ReadOnlySpan<byte> input) => Check(target, Decoder(target), input);
+
+    /// <summary>
+    /// Runs one input through a decoder of your own, under the same property: <paramref name="create"/> makes a fresh
+    /// decoder for each decode, <paramref name="show"/> turns a frame into text to compare (it runs while the frame's
+    /// bytes are valid; an exception from it is a crash too). Throws <see cref="FuzzFailure"/> when the property fails.
+    /// </summary>
+    public static void Run<T>(string target, Func<IFrameDecoder<T>> create, Func<T, string> show, ReadOnlySpan<byte> input) =>
+        Check(target, chunks => Decode(create(), show)(chunks), input);
+
+    private static void Check(string target, Func<IReadOnlyList<byte[]>, (List<string> Frames, ErrorKind? Error)> decode, ReadOnlySpan<byte> input)
     {
         if (input.IsEmpty)
         {
@@ -28,7 +39,6 @@ public static class DecoderFuzzing
         }
 
         byte[] data = input[1..].ToArray();
-        var decode = Decoder(target);
         var whole = decode([data]);
         var chunked = decode(Segments.Cut(data, ChunkSizes(input[0], data.Length)));
         var single = decode(Segments.OneByteAtATime(data));
@@ -60,41 +70,46 @@ public static class DecoderFuzzing
         }
     }
 
+    private static Func<IReadOnlyList<byte[]>, (List<string> Frames, ErrorKind? Error)> Decode<T>(IFrameDecoder<T> decoder, Func<T, string> show) => chunks =>
+    {
+        var frames = new List<string>();
+        try
+        {
+            Segments.Stream(decoder, chunks, f =>
+            {
+                string shown = show(f);
+                frames.Add(shown);
+                return shown;
+            });
+            return (frames, null);
+        }
+        catch (SynackException e)
+        {
+            return (frames, e.Kind);
+        }
+    };
+
     private static Func<IReadOnlyList<byte[]>, (List<string> Frames, ErrorKind? Error)> Decoder(string name)
     {
-        static Func<IReadOnlyList<byte[]>, (List<string> Frames, ErrorKind? Error)> Run<T>(IFrameDecoder<T> decoder, Func<T, string> show) => chunks =>
-        {
-            var frames = new List<string>();
-            try
-            {
-                Segments.Stream(decoder, chunks, f =>
-                {
-                    string shown = show(f);
-                    frames.Add(shown);
-                    return shown;
-                });
-                return (frames, null);
-            }
-            catch (SynackException e)
-            {
-                return (frames, e.Kind);
-            }
-        };
-
         static string Hex(ReadOnlySequence<byte> frame) => Convert.ToHexString(frame.ToArray());
         return name switch
         {
-            "fixed" => Run(new FixedLengthCodec(7), Hex),
-            "length-4" => Run(new LengthFieldCodec(new LengthFieldOptions { MaxFrameLength = 64 }), Hex),
-            "length-varint" => Run(new LengthFieldCodec(new LengthFieldOptions { LengthFieldSize = LengthFieldSize.VarInt, MaxFrameLength = 64 }), Hex),
-            "length-adjusted" => Run(new LengthFieldCodec(new LengthFieldOptions { LengthFieldOffset = 2, LengthFieldSize = LengthFieldSize.Two, LengthAdjustment = -3, MaxFrameLength = 64 }), Hex),
-            "delimiter" => Run(new DelimiterCodec(";;"u8.ToArray(), maxFrameLength: 64), Hex),
-            "line" => Run(new LineCodec(LineEnding.CrLf, 64), Hex),
-            "http" => Run(new HttpLikeCodec(new HttpLikeOptions { MaxHeadLength = 256, MaxBodyLength = 256 }),
+            "fixed" => Decode(new FixedLengthCodec(7), Hex),
+            "length-4" => Decode(new LengthFieldCodec(new LengthFieldOptions { MaxFrameLength = 64 }), Hex),
+            "length-varint" => Decode(new LengthFieldCodec(new LengthFieldOptions { LengthFieldSize = LengthFieldSize.VarInt, MaxFrameLength = 64 }), Hex),
+            "length-adjusted" => Decode(new LengthFieldCodec(new LengthFieldOptions { LengthFieldOffset = 2, LengthFieldSize = LengthFieldSize.Two, LengthAdjustment = -3, MaxFrameLength = 64 }), Hex),
+            "delimiter" => Decode(new DelimiterCodec(";;"u8.ToArray(), maxFrameLength: 64), Hex),
+            "line" => Decode(new LineCodec(LineEnding.CrLf, 64), Hex),
+            "http" => Decode(new HttpLikeCodec(new HttpLikeOptions { MaxHeadLength = 256, MaxBodyLength = 256 }),
                 m => $"{m.StartLine}|{string.Join(";", m.Headers.Select(h => h.Key + "=" + h.Value))}|{Convert.ToHexString(m.Body.Span)}"),
+            "proxy" => Decode(new ProxyHeaderCodec(maxLength: 512), ShowProxy),
             _ => throw new ArgumentException($"unknown fuzz target '{name}': one of {string.Join(", ", Targets)}", nameof(name)),
         };
     }
+
+    /// <summary>A PROXY header as text: version, addresses and every TLV (type and value).</summary>
+    private static string ShowProxy(ProxyHeader header) =>
+        $"v{header.Version} {header.Source}>{header.Destination} {string.Join(",", header.Tlvs.Select(t => $"{t.Type:x2}={Convert.ToHexString(t.Value.Span)}"))} {header.Authority}";
 }
 
 /// <summary>A decoder broke the fuzzing property: the input that caused it is a bug report.</summary>
