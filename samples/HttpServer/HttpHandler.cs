@@ -37,6 +37,7 @@ public sealed class HttpHandler(IOptions<HttpSettings> settings, HttpRoutes rout
         while (true)
         {
             HttpLikeMessage head, message;
+            reader.IsNext("\r\n"u8, advancePast: true); // RFC 9112 2.2: one empty line before a request line is ignored
             try
             {
                 if (!_codec.TryDecodeHead(ref reader, out head))

@@ -44,6 +44,17 @@ public sealed class HttpServerTests
     }
 
     [Fact]
+    public async Task AnEmptyLineAfterABodyBeforeTheNextRequestLineIsIgnored()
+    {
+        await using HttpSample sample = await HttpSample.StartAsync();
+        using HttpWire client = await sample.ConnectAsync();
+
+        await client.SendAsync("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi\r\n" + Hello); // as old browsers sent
+        Assert.Equal("hi", (await client.ReadResponseAsync()).Text());
+        Assert.Equal(200, (await client.ReadResponseAsync()).Status());
+    }
+
+    [Fact]
     public async Task ConnectionCloseGetsItsReplyThenTheServersFinAndWhatWasPipelinedBehindItIsDropped()
     {
         await using HttpSample sample = await HttpSample.StartAsync();
