@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
+using Synack.Connections;
 using Synack.Server;
 
 namespace Synack.Hosting;
@@ -10,7 +12,8 @@ namespace Synack.Hosting;
 /// "Synack": { "Servers": { "Echo": {
 ///     "Listen": [ "127.0.0.1:7000", "[::1]:7000", "unix:/run/echo.sock" ],
 ///     "Backlog": 512, "MaxConnections": 10000, "DrainTimeout": "00:00:30",
-///     "Connection": { "IdleTimeout": "00:02:00", "KeepAlive": { "Idle": "00:00:30" } } } } }
+///     "Connection": { "IdleTimeout": "00:02:00", "KeepAlive": { "Idle": "00:00:30" },
+///                     "MinSendRate": { "BytesPerSecond": 240, "Grace": "00:00:05" } } } } }
 /// </code>
 /// <c>Listen</c> takes one address or an array (<see cref="ListenAddress"/>); every other key is a property of
 /// <see cref="ServerOptions"/> or of its <c>Connection</c> options, validated by their setters. An unknown key or an
@@ -45,7 +48,10 @@ public static class ServerConfiguration
             }
 
             section.Bind(options); // "Listen" is a method, not a property: the binder passes it by
-            section.GetSection(nameof(ServerOptions.Connection)).Bind(options.Connection, o => o.ErrorOnUnknownConfiguration = true);
+            IConfigurationSection connection = section.GetSection(nameof(ServerOptions.Connection));
+            connection.Bind(options.Connection, o => o.ErrorOnUnknownConfiguration = true);
+            options.Connection.MinReceiveRate = BindRate(connection.GetSection(nameof(ConnectionOptions.MinReceiveRate)), options.Connection.MinReceiveRate);
+            options.Connection.MinSendRate = BindRate(connection.GetSection(nameof(ConnectionOptions.MinSendRate)), options.Connection.MinSendRate);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or TargetInvocationException)
         {
@@ -57,6 +63,38 @@ public static class ServerConfiguration
             }
 
             throw new InvalidOperationException($"configuration '{section.Path}': {(cause is ArgumentException or FormatException ? cause : e).Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// A <see cref="DataRate"/> from its section (<c>"MinSendRate": { "BytesPerSecond": 4096, "Grace": "00:00:01" }</c>),
+    /// each key defaulting to the current rate's: it has no setters, so the binder would leave it as it was, silently.
+    /// </summary>
+    private static DataRate? BindRate(IConfigurationSection section, DataRate? current)
+    {
+        if (!section.GetChildren().Any())
+        {
+            return current;
+        }
+
+        foreach (IConfigurationSection child in section.GetChildren())
+        {
+            if (child.Key is not (nameof(DataRate.BytesPerSecond) or nameof(DataRate.Grace)))
+            {
+                throw new InvalidOperationException($"unknown setting '{child.Path}'");
+            }
+        }
+
+        DataRate basis = current ?? DataRate.Default;
+        try
+        {
+            return new DataRate(
+                section[nameof(DataRate.BytesPerSecond)] is { } rate ? double.Parse(rate, CultureInfo.InvariantCulture) : basis.BytesPerSecond,
+                section[nameof(DataRate.Grace)] is { } grace ? TimeSpan.Parse(grace, CultureInfo.InvariantCulture) : basis.Grace);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new ArgumentException($"'{section.Path}': {e.Message}", e); // the setter's words do not name the key
         }
     }
 }

@@ -22,7 +22,7 @@ namespace Synack.Framing;
 /// <see cref="HttpLikeOptions.MaxHeadLength"/> or with too many fields, a Content-Length or chunk-size sum past
 /// <see cref="HttpLikeOptions.MaxBodyLength"/>.
 /// </summary>
-public sealed class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFrameEncoder<HttpLikeMessage>
+public sealed partial class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFrameEncoder<HttpLikeMessage>
 {
     private const int MaxChunkLineLength = 1024;
     private static readonly SearchValues<char> TokenChars =
@@ -44,7 +44,33 @@ public sealed class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFrameEncode
     {
         frame = null!;
         SequenceReader<byte> probe = input;
-        if (!probe.TryReadTo(out ReadOnlySequence<byte> head, "\r\n\r\n"u8, advancePastDelimiter: true))
+        if (!TryDecodeHead(ref probe, out HttpLikeMessage head) || !TryDecodeBody(ref probe, head, out frame))
+        {
+            return false;
+        }
+
+        input = probe;
+        return true;
+    }
+
+    /// <summary>
+    /// Decodes only the head (start line and header fields, validated as by <see cref="TryDecode"/>, framing headers
+    /// included) and advances past its blank line, before any of the body has arrived: a server needs it to answer
+    /// <c>Expect: 100-continue</c>, or to tell a head over its limits (HTTP 431) from a body over its limit (413).
+    /// </summary>
+    /// <param name="input">The bytes; advanced past the head only when it is complete.</param>
+    /// <param name="head">The head, with an empty <see cref="HttpLikeMessage.Body"/>; <see cref="HttpLikeMessage.Chunked"/>
+    /// says whether a chunked body follows. Pass it to <see cref="TryDecodeBody"/> for the body.</param>
+    /// <returns>False when the head is incomplete (nothing consumed).</returns>
+    /// <exception cref="SynackException"><see cref="ErrorKind.LimitExceeded"/> for a head past
+    /// <see cref="HttpLikeOptions.MaxHeadLength"/> or with more than <see cref="HttpLikeOptions.MaxHeaderCount"/> fields, and
+    /// only for those; <see cref="ErrorKind.ProtocolError"/> for a malformed head or conflicting framing headers. The
+    /// Content-Length limit is the body's, checked by <see cref="TryDecodeBody"/>.</exception>
+    public bool TryDecodeHead(ref SequenceReader<byte> input, out HttpLikeMessage head)
+    {
+        head = null!;
+        SequenceReader<byte> probe = input;
+        if (!probe.TryReadTo(out ReadOnlySequence<byte> bytes, "\r\n\r\n"u8, advancePastDelimiter: true))
         {
             if (probe.Remaining > _options.MaxHeadLength)
             {
@@ -54,15 +80,36 @@ public sealed class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFrameEncode
             return false;
         }
 
-        if (head.Length + 4 > _options.MaxHeadLength)
+        if (bytes.Length + 4 > _options.MaxHeadLength)
         {
-            throw SynackException.Limit($"head of {head.Length + 4} bytes exceeds the maximum head length {_options.MaxHeadLength}");
+            throw SynackException.Limit($"head of {bytes.Length + 4} bytes exceeds the maximum head length {_options.MaxHeadLength}");
         }
 
-        string[] lines = SplitLines(head);
+        string[] lines = SplitLines(bytes);
         var headers = ParseFields(lines.AsSpan(1), "header");
-        (long? contentLength, bool chunked) = BodyFraming(headers);
+        (_, bool chunked) = BodyFraming(headers);
+        input = probe;
+        head = new HttpLikeMessage(lines[0], headers, default, chunked);
+        return true;
+    }
 
+    /// <summary>
+    /// Decodes the body that follows <paramref name="head"/> (from <see cref="TryDecodeHead"/>): Content-Length bytes, the
+    /// chunks and trailers, or nothing. The declared length is checked against <see cref="HttpLikeOptions.MaxBodyLength"/>
+    /// at once, before any of it is buffered, and chunk sizes as each chunk header arrives.
+    /// </summary>
+    /// <param name="input">The bytes after the head; advanced past the body only when it is complete.</param>
+    /// <param name="head">The head the body belongs to.</param>
+    /// <param name="message">The whole message: <paramref name="head"/>'s start line and fields with the body.</param>
+    /// <returns>False when the body is incomplete (nothing consumed).</returns>
+    /// <exception cref="SynackException"><see cref="ErrorKind.LimitExceeded"/> for a body (or trailer section) past its
+    /// limit; <see cref="ErrorKind.ProtocolError"/> for malformed chunking or trailers.</exception>
+    public bool TryDecodeBody(ref SequenceReader<byte> input, HttpLikeMessage head, out HttpLikeMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        message = null!;
+        SequenceReader<byte> probe = input;
+        (long? contentLength, bool chunked) = BodyFraming(head.Headers);
         ReadOnlyMemory<byte> body;
         if (chunked)
         {
@@ -84,65 +131,14 @@ public sealed class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFrameEncode
                 return false;
             }
 
-            body = probe.UnreadSequence.Slice(0, length).ToArray();
+            body = length == 0 ? ReadOnlyMemory<byte>.Empty : probe.UnreadSequence.Slice(0, length).ToArray();
             probe.Advance(length);
         }
 
         input = probe;
-        frame = new HttpLikeMessage(lines[0], headers, body, chunked);
+        message = body.IsEmpty && !chunked ? head : new HttpLikeMessage(head.StartLine, head.Headers, body, chunked);
         return true;
     }
-
-    /// <inheritdoc/>
-    public void Encode(in HttpLikeMessage frame, IBufferWriter<byte> output)
-    {
-        if (frame.Body.Length > _options.MaxBodyLength)
-        {
-            throw SynackException.Limit($"body of {frame.Body.Length} bytes exceeds the maximum body length {_options.MaxBodyLength}");
-        }
-
-        CheckText(frame.StartLine, "start line");
-        var text = new StringBuilder(frame.StartLine).Append("\r\n");
-        foreach ((string name, string value) in frame.Headers)
-        {
-            if (IsFramingHeader(name))
-            {
-                continue;
-            }
-
-            if (name.Length == 0 || name.AsSpan().ContainsAnyExcept(TokenChars))
-            {
-                throw new ArgumentException($"header name '{name}' is not a token", nameof(frame));
-            }
-
-            CheckText(value, "header value");
-            text.Append(name).Append(": ").Append(value.Trim(' ', '\t')).Append("\r\n");
-        }
-
-        text.Append(frame.Chunked ? "Transfer-Encoding: chunked\r\n\r\n" : $"Content-Length: {frame.Body.Length}\r\n\r\n");
-        if (frame.Chunked && !frame.Body.IsEmpty)
-        {
-            text.Append(frame.Body.Length.ToString("x")).Append("\r\n");
-        }
-
-        output.Write(Encoding.ASCII.GetBytes(text.ToString()));
-        output.Write(frame.Body.Span);
-        if (frame.Chunked)
-        {
-            output.Write(frame.Body.IsEmpty ? "0\r\n\r\n"u8 : "\r\n0\r\n\r\n"u8);
-        }
-    }
-
-    private static void CheckText(string text, string what)
-    {
-        if (text.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0 || text.Any(c => c > 0x7E && c < 0xA0) || text.Any(c => c > 0xFF))
-        {
-            throw new ArgumentException($"{what} contains CR, LF, NUL or a non-Latin-1 character", nameof(text));
-        }
-    }
-
-    private static bool IsFramingHeader(string name) =>
-        name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Splits a head (without its final CRLFCRLF) into lines, rejecting bare CR and bare LF.</summary>
     private static string[] SplitLines(in ReadOnlySequence<byte> head)
@@ -198,7 +194,7 @@ public sealed class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFrameEncode
         return fields;
     }
 
-    private static (long? ContentLength, bool Chunked) BodyFraming(List<KeyValuePair<string, string>> headers)
+    private static (long? ContentLength, bool Chunked) BodyFraming(IReadOnlyList<KeyValuePair<string, string>> headers)
     {
         long? contentLength = null;
         int transferEncodings = 0;
@@ -237,131 +233,5 @@ public sealed class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFrameEncode
         }
 
         return (contentLength, chunked);
-    }
-
-    private bool TryReadChunkedBody(ref SequenceReader<byte> probe, out ReadOnlyMemory<byte> body)
-    {
-        body = default;
-        var chunks = new List<ReadOnlySequence<byte>>();
-        long total = 0;
-        while (true)
-        {
-            if (!TryReadBoundedLine(ref probe, MaxChunkLineLength, "chunk-size line", out string line))
-            {
-                return false;
-            }
-
-            long size = ParseChunkSize(line);
-            total += size;
-            if (total > _options.MaxBodyLength)
-            {
-                throw SynackException.Limit($"chunked body of at least {total} bytes exceeds the maximum body length {_options.MaxBodyLength}");
-            }
-
-            if (size == 0)
-            {
-                break;
-            }
-
-            if (probe.Remaining < size + 2)
-            {
-                return false;
-            }
-
-            chunks.Add(probe.UnreadSequence.Slice(0, size));
-            probe.Advance(size);
-            if (!probe.IsNext("\r\n"u8, advancePast: true))
-            {
-                throw SynackException.Protocol("chunk data not followed by CRLF");
-            }
-        }
-
-        if (!TryReadTrailers(ref probe))
-        {
-            return false;
-        }
-
-        byte[] bytes = new byte[total];
-        int at = 0;
-        foreach (ReadOnlySequence<byte> chunk in chunks)
-        {
-            chunk.CopyTo(bytes.AsSpan(at));
-            at += (int)chunk.Length;
-        }
-
-        body = bytes;
-        return true;
-    }
-
-    private bool TryReadTrailers(ref SequenceReader<byte> probe)
-    {
-        var trailers = new List<string>();
-        long start = probe.Consumed;
-        while (true)
-        {
-            long budget = _options.MaxHeadLength - (probe.Consumed - start);
-            if (!TryReadBoundedLine(ref probe, budget, "trailer section", out string line))
-            {
-                return false;
-            }
-
-            if (line.Length == 0)
-            {
-                ParseFields(trailers.ToArray(), "trailer"); // validated, then ignored
-                return true;
-            }
-
-            trailers.Add(line);
-        }
-    }
-
-    /// <summary>Reads one CRLF-terminated line of at most <paramref name="maxLength"/> bytes; false when incomplete.</summary>
-    private static bool TryReadBoundedLine(ref SequenceReader<byte> probe, long maxLength, string what, out string line)
-    {
-        line = "";
-        if (!probe.TryReadTo(out ReadOnlySequence<byte> bytes, "\r\n"u8, advancePastDelimiter: true))
-        {
-            if (probe.Remaining > maxLength)
-            {
-                throw SynackException.Limit($"{what} longer than {maxLength} bytes");
-            }
-
-            return false;
-        }
-
-        if (bytes.Length > maxLength)
-        {
-            throw SynackException.Limit($"{what} longer than {maxLength} bytes");
-        }
-
-        line = Encoding.Latin1.GetString(bytes);
-        if (line.AsSpan().IndexOfAny('\r', '\n') >= 0)
-        {
-            throw SynackException.Protocol($"bare CR or LF in a {what}");
-        }
-
-        return true;
-    }
-
-    private static long ParseChunkSize(string line)
-    {
-        int end = 0;
-        while (end < line.Length && char.IsAsciiHexDigit(line[end]))
-        {
-            end++;
-        }
-
-        string rest = line[end..].TrimStart(' ', '\t');
-        if (end == 0 || (rest.Length > 0 && rest[0] != ';'))
-        {
-            throw SynackException.Protocol($"malformed chunk size '{line}'");
-        }
-
-        if (end > 15)
-        {
-            throw SynackException.Protocol($"chunk size '{line[..end]}' overflows");
-        }
-
-        return long.Parse(line.AsSpan(0, end), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture);
     }
 }
