@@ -84,6 +84,12 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
     /// <summary>Connections being served: their handlers are running, or (inline handlers) they are not yet closed.</summary>
     public int ActiveConnections => _connections.Count;
 
+    /// <summary>
+    /// True from the moment <see cref="StopAsync(TimeSpan)"/> starts the drain: listeners are closed (new connects are
+    /// refused) and connections are being finished. What a readiness check reports (Synack.Hosting's health check).
+    /// </summary>
+    public bool IsDraining => _draining;
+
     /// <summary>Connections turned away because <see cref="ServerOptions.MaxConnections"/> were being served.</summary>
     public long RejectedConnections => Interlocked.Read(ref _rejected);
 
