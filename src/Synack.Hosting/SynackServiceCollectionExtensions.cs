@@ -43,7 +43,7 @@ public static class SynackServiceCollectionExtensions
     {
         AddServerOptions(services, name, configure);
         services.TryAddScoped<THandler>();
-        services.AddSingleton<IHostedService>(provider => new SynackServerService(
+        AddNamedServer(services, name, provider => new SynackServerService(
             name,
             provider.GetRequiredService<IOptionsMonitor<ServerOptions>>().Get(name),
             PerConnectionScope<THandler>(provider.GetRequiredService<IServiceScopeFactory>()),
@@ -68,7 +68,7 @@ public static class SynackServiceCollectionExtensions
     {
         AddServerOptions(services, name, configure);
         services.TryAddSingleton<THandler>();
-        services.AddSingleton<IHostedService>(provider => new SynackServerService(
+        AddNamedServer(services, name, provider => new SynackServerService(
             name,
             provider.GetRequiredService<IOptionsMonitor<ServerOptions>>().Get(name),
             provider.GetRequiredService<THandler>(),
@@ -77,13 +77,33 @@ public static class SynackServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// The server <paramref name="name"/> as a hosted service, and by name (issue 15): its
+    /// <see cref="SynackServerService"/> and, once the host has started, its running <see cref="SynackServer"/> as keyed
+    /// singletons (<c>GetRequiredKeyedService&lt;SynackServer&gt;("Echo")</c>, <c>[FromKeyedServices("Echo")]</c>), and
+    /// <see cref="SynackServers"/> for code built before the host starts (a handler that broadcasts).
+    /// </summary>
+    private static void AddNamedServer(IServiceCollection services, string name, Func<IServiceProvider, SynackServerService> create)
+    {
+        if (services.Any(d => d.IsKeyedService && d.ServiceType == typeof(SynackServerService) && Equals(d.ServiceKey, name)))
+        {
+            throw new InvalidOperationException($"a Synack server named '{name}' is already registered: give each server its own name (and section)");
+        }
+
+        services.AddKeyedSingleton(name, (provider, _) => create(provider));
+        services.AddSingleton<IHostedService>(provider => provider.GetRequiredKeyedService<SynackServerService>(name));
+        services.AddKeyedSingleton(name, (provider, _) => provider.GetRequiredService<SynackServers>()[name]);
+        services.TryAddSingleton<SynackServers>();
+    }
+
     /// <summary>Named options for server <paramref name="name"/>: its configuration section, then <paramref name="configure"/>.</summary>
     private static void AddServerOptions(IServiceCollection services, string name, Action<ServerOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         services.AddOptions<ServerOptions>(name)
-            .Configure<IConfiguration>((options, configuration) => ServerConfiguration.Bind(configuration.GetSection(ServerConfiguration.SectionPath(name)), options))
+            .Configure<IConfiguration, IServiceProvider>((options, configuration, provider) => ServerConfiguration.Bind(
+                configuration.GetSection(ServerConfiguration.SectionPath(name)), options, provider.GetService<ILoggerFactory>()?.CreateLogger(SynackLog.Category)))
             .Configure(options => configure?.Invoke(options));
     }
 

@@ -5,7 +5,7 @@ namespace Synack.Cli.Bench;
 
 /// <summary>
 /// Open loop (<c>--rate</c>): one thread that sends each connection's requests when they fall due, through
-/// <see cref="Connection.TryWrite"/> (under the connection's lock, so never at the same time as its handler). Replies
+/// <see cref="Connection.TryWrite{TState}(Action{System.Buffers.IBufferWriter{byte}, TState}, TState)"/> (under the connection's lock, so never at the same time as its handler). Replies
 /// that arrive also send what is due, on the loop thread; this covers connections with nothing in flight. It sleeps
 /// until 50 µs before the next request is due (usleep, not Thread.Sleep, whose millisecond granularity would show up
 /// as latency) and yields for the rest: a pacer that spins would take a core from the server it measures.

@@ -48,4 +48,9 @@ internal sealed class ClientInlineHandling : IConnectionOwner
     void IConnectionOwner.OnClosed(Connection connection)
     {
     }
+
+    /// <summary>A client has no event to report a handler's bug through (see <see cref="IInlineHandler.OnClosed"/>): ignored.</summary>
+    void IConnectionOwner.OnClosedHookFaulted(Connection connection, Exception fault)
+    {
+    }
 }

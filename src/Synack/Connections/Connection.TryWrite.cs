@@ -14,9 +14,19 @@ public sealed partial class Connection
     /// Netty's <c>isWritable</c>: drop the message, or disconnect the slow consumer.
     /// </summary>
     /// <remarks>A failure of the send itself (reset) surfaces through the close reason and the handler, not here.</remarks>
-    public bool TryWrite<TState>(Action<IBufferWriter<byte>, TState> write, TState state)
+    public bool TryWrite<TState>(Action<IBufferWriter<byte>, TState> write, TState state) => TryWrite(write, state, out _);
+
+    /// <summary>
+    /// <see cref="TryWrite{TState}(Action{IBufferWriter{byte}, TState}, TState)"/> that also says why it did not write
+    /// (issue 15: a broadcast must tell a slow consumer, to be skipped or disconnected, from a send in progress, to be
+    /// retried): <see cref="WriteRefusal.Backpressure"/>, <see cref="WriteRefusal.Busy"/> or <see cref="WriteRefusal.Closed"/>;
+    /// <see cref="WriteRefusal.None"/> when it wrote.
+    /// </summary>
+    public bool TryWrite<TState>(Action<IBufferWriter<byte>, TState> write, TState state, out WriteRefusal refusal)
     {
         ArgumentNullException.ThrowIfNull(write);
-        return !IsOutputCompleted && CloseReason is CloseReason.None or CloseReason.RemoteFin && _engine.TryWrite(write, state);
+        refusal = IsOutputCompleted || CloseReason is not (CloseReason.None or CloseReason.RemoteFin) ? WriteRefusal.Closed
+            : _engine.TryWrite(write, state);
+        return refusal == WriteRefusal.None;
     }
 }

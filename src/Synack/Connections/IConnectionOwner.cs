@@ -15,4 +15,10 @@ internal interface IConnectionOwner
 
     /// <summary>The socket is released and <see cref="Connection.Closed"/> completed. Called once.</summary>
     void OnClosed(Connection connection);
+
+    /// <summary>
+    /// The inline handler's <see cref="Server.IInlineHandler.OnClosed"/> threw <paramref name="fault"/> (a bug): report it.
+    /// The connection is closed already. May run on an epoll loop thread: the owner must not block.
+    /// </summary>
+    void OnClosedHookFaulted(Connection connection, Exception fault);
 }

@@ -13,7 +13,7 @@ namespace Synack.Framing;
 /// A frame longer than <see cref="MaxFrameLength"/> fails with <see cref="ErrorKind.LimitExceeded"/> as soon as more bytes than
 /// that are buffered without a delimiter, so a peer that never sends one cannot grow the buffer.
 /// </summary>
-public sealed class DelimiterCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>
+public sealed class DelimiterCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>, ISequenceFrameEncoder
 {
     private readonly byte[] _delimiter;
     private readonly int _maxFrameLength;
@@ -73,6 +73,29 @@ public sealed class DelimiterCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFra
         }
 
         output.Write(frame.Span);
+        output.Write(_delimiter);
+    }
+
+    /// <summary>Encodes a frame held in several buffers (see <see cref="FrameWriterExtensions"/>), checked as <see cref="Encode(in ReadOnlyMemory{byte}, IBufferWriter{byte})"/> is.</summary>
+    public void Encode(in ReadOnlySequence<byte> frame, IBufferWriter<byte> output)
+    {
+        if (frame.IsSingleSegment)
+        {
+            Encode(frame.First, output);
+            return;
+        }
+
+        if (frame.Length > _maxFrameLength)
+        {
+            throw SynackException.Limit($"frame of {frame.Length} bytes exceeds the maximum frame length {_maxFrameLength}");
+        }
+
+        if (FrameBytes.Contains(frame, _delimiter))
+        {
+            throw new ArgumentException("frame contains the delimiter, so it would not decode as one frame", nameof(frame));
+        }
+
+        FrameBytes.Write(frame, output);
         output.Write(_delimiter);
     }
 }

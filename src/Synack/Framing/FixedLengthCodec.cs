@@ -10,7 +10,7 @@ namespace Synack.Framing;
 /// +--------+--------+--------+
 /// </code>
 /// </summary>
-public sealed class FixedLengthCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>
+public sealed class FixedLengthCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>, ISequenceFrameEncoder
 {
     /// <summary>Creates a codec for frames of <paramref name="frameLength"/> bytes (1 byte to 1 GiB).</summary>
     public FixedLengthCodec(int frameLength) => FrameLength = Check.Range(frameLength, 1, 1 << 30);
@@ -44,5 +44,16 @@ public sealed class FixedLengthCodec : IFrameDecoder<ReadOnlySequence<byte>>, IF
         }
 
         output.Write(frame.Span);
+    }
+
+    /// <summary>Encodes a frame held in several buffers (see <see cref="FrameWriterExtensions"/>).</summary>
+    public void Encode(in ReadOnlySequence<byte> frame, IBufferWriter<byte> output)
+    {
+        if (frame.Length != FrameLength)
+        {
+            throw new ArgumentException($"frame is {frame.Length} bytes; this codec's frames are exactly {FrameLength}", nameof(frame));
+        }
+
+        FrameBytes.Write(frame, output);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using Synack.Connections;
 
@@ -30,20 +31,35 @@ public sealed class FrameWriter<T>
         _lock = new SemaphoreSlim(1, 1);
     }
 
+    /// <summary>The encoder, for the writes <see cref="FrameWriterExtensions"/> adds.</summary>
+    internal IFrameEncoder<T> Encoder => _encoder;
+
     /// <summary>Encodes and sends one frame, waiting while the pending-send cap is reached.</summary>
     /// <exception cref="Errors.SynackException">The connection was reset or closed, or the frame is too long for the codec.</exception>
-    public async ValueTask WriteAsync(T frame, CancellationToken cancellationToken = default)
+    public ValueTask WriteAsync(T frame, CancellationToken cancellationToken = default) =>
+        _host is not null ? SendAsync(_host, _encoder, frame, cancellationToken)
+            : WriteAsync(static (output, s) => s.Encoder.Encode(s.Frame, output), (Encoder: _encoder, Frame: frame), cancellationToken);
+
+    /// <summary>
+    /// Writes one frame with <paramref name="write"/> (an encoder call) and sends it as a unit: on a connection under its
+    /// send lock, counted as a frame; on a bare pipe under this writer's own lock.
+    /// </summary>
+    internal async ValueTask WriteAsync<TState>(Action<IBufferWriter<byte>, TState> write, TState state, CancellationToken cancellationToken)
     {
         if (_host is not null)
         {
-            await SendAsync(_host, _encoder, frame, cancellationToken).ConfigureAwait(false);
+            await LockedSend.WriteAsync(_host, static (output, s) =>
+            {
+                s.write(output, s.state);
+                s.host.OnFrameSent();
+            }, (write, state, host: _host), cancellationToken).ConfigureAwait(false);
             return;
         }
 
         await _lock!.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _encoder.Encode(frame, _output!);
+            write(_output!, state);
             await _output!.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -20,7 +20,7 @@ namespace Synack.Framing;
 /// The encoder supports the common layout only: <c>LengthFieldOffset = 0</c> and the whole header stripped; it writes
 /// <c>body length − LengthAdjustment</c>.
 /// </remarks>
-public sealed class LengthFieldCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>
+public sealed class LengthFieldCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>, ISequenceFrameEncoder
 {
     private readonly int _offset;
     private readonly int _width;
@@ -91,7 +91,13 @@ public sealed class LengthFieldCodec : IFrameDecoder<ReadOnlySequence<byte>>, IF
     }
 
     /// <inheritdoc/>
-    public void Encode(in ReadOnlyMemory<byte> frame, IBufferWriter<byte> output)
+    public void Encode(in ReadOnlyMemory<byte> frame, IBufferWriter<byte> output) => Encode(new ReadOnlySequence<byte>(frame), output);
+
+    /// <summary>
+    /// Encodes a frame held in several buffers (a header and a body, see <see cref="FrameWriterExtensions"/>): one length
+    /// field for all of it, then each buffer as it is.
+    /// </summary>
+    public void Encode(in ReadOnlySequence<byte> frame, IBufferWriter<byte> output)
     {
         if (_offset != 0 || (_strip is { } strip && (_width == 0 || strip != _width)))
         {
@@ -115,7 +121,7 @@ public sealed class LengthFieldCodec : IFrameDecoder<ReadOnlySequence<byte>>, IF
         Span<byte> header = output.GetSpan(width);
         WriteLength(header, (ulong)value);
         output.Advance(width);
-        output.Write(frame.Span);
+        FrameBytes.Write(frame, output);
     }
 
     private bool TryReadLength(ref SequenceReader<byte> reader, out ulong value)

@@ -12,7 +12,7 @@ namespace Synack.Framing;
 /// CrLf:  h e l l o \r \n                            → "hello"      (a bare \n stays inside the line)
 /// </code>
 /// </summary>
-public sealed class LineCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>
+public sealed class LineCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>, ISequenceFrameEncoder
 {
     private const byte Cr = (byte)'\r';
     private const byte Lf = (byte)'\n';
@@ -83,6 +83,32 @@ public sealed class LineCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEnc
         }
 
         output.Write(line);
+        output.Write(Ending == LineEnding.Lf ? "\n"u8 : "\r\n"u8);
+    }
+
+    /// <summary>Encodes a line held in several buffers (see <see cref="FrameWriterExtensions"/>), checked as <see cref="Encode(in ReadOnlyMemory{byte}, IBufferWriter{byte})"/> is.</summary>
+    public void Encode(in ReadOnlySequence<byte> frame, IBufferWriter<byte> output)
+    {
+        if (frame.IsSingleSegment)
+        {
+            Encode(frame.First, output);
+            return;
+        }
+
+        if (frame.Length > _maxLineLength)
+        {
+            throw SynackException.Limit($"line of {frame.Length} bytes exceeds the maximum line length {_maxLineLength}");
+        }
+
+        bool ambiguous = Ending == LineEnding.Lf
+            ? frame.PositionOf(Lf) is not null || LastByte(frame) == Cr
+            : FrameBytes.Contains(frame, "\r\n"u8);
+        if (ambiguous)
+        {
+            throw new ArgumentException("line contains its terminator (or, with LF endings, ends in CR), so it would not decode as the same line", nameof(frame));
+        }
+
+        FrameBytes.Write(frame, output);
         output.Write(Ending == LineEnding.Lf ? "\n"u8 : "\r\n"u8);
     }
 

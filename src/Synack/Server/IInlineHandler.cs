@@ -67,4 +67,18 @@ public interface IInlineHandler
                 connection.LocalEndPoint, connection.RemoteEndPoint);
         }
     }
+
+    /// <summary>
+    /// The connection is closed (its socket released, <see cref="Connection.Closed"/> completed): the place to drop state
+    /// kept for it (a chat room's member list, a session table), whatever ended it, the peer's FIN or reset, a timeout, a
+    /// drain, a local close or abort, or this handler's own exception (issue 15: <see cref="OnEndOfStream"/> fires only at a
+    /// FIN). Called exactly once per connection whose <see cref="OnConnected"/> was called, after the last other call for
+    /// it and never beside one; <paramref name="reason"/> is the recorded <see cref="Connection.CloseReason"/>. It may run
+    /// on the transport's thread (an epoll loop) or the thread pool, so it must not block; nothing can be sent any more. An
+    /// exception thrown here is a bug: a server reports it through <see cref="SynackServer.HandlerFaulted"/>, a client
+    /// ignores it. The default does nothing.
+    /// </summary>
+    void OnClosed(Connection connection, CloseReason reason)
+    {
+    }
 }

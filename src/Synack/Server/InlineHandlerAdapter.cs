@@ -14,13 +14,29 @@ namespace Synack.Server;
 /// </summary>
 internal static class InlineHandlerAdapter
 {
-    public static ConnectionHandler OverPipes(IInlineHandler handler) => connection => RunAsync(connection, handler);
+    /// <summary>
+    /// The handler over the pipes; <paramref name="reportFault"/> hears of a bug in <see cref="IInlineHandler.OnClosed"/>
+    /// (a server's <see cref="SynackServer.HandlerFaulted"/>; a client passes none).
+    /// </summary>
+    public static ConnectionHandler OverPipes(IInlineHandler handler, Action<Connection, Exception>? reportFault = null) =>
+        connection => RunAsync(connection, handler, reportFault);
 
-    private static async Task RunAsync(Connection connection, IInlineHandler handler)
+    private static async Task RunAsync(Connection connection, IInlineHandler handler, Action<Connection, Exception>? reportFault)
     {
         PipeReader input = connection.Input;
         PipeWriter output = connection.Output;
         long unconsumed = 0;
+
+        // OnClosed once the connection is closed, whatever closed it. Not from this method's finally: the caller (the
+        // server, or ClientInlineHandling) closes after it returns, and only then is the close reason final (ServerDrain).
+        _ = connection.Closed.ContinueWith(static (_, state) =>
+            {
+                var (handler, connection, reportFault) = ((IInlineHandler, Connection, Action<Connection, Exception>?))state!;
+                if (InlineHandlerContract.Closed(handler, connection) is { } fault)
+                {
+                    reportFault?.Invoke(connection, fault);
+                }
+            }, (handler, connection, reportFault), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         await connection.SendLock.WaitAsync().ConfigureAwait(false);
         try
         {

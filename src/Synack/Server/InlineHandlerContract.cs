@@ -60,6 +60,23 @@ internal static class InlineHandlerContract
             : HandlerFailure.BadInput;
     }
 
+    /// <summary>
+    /// <see cref="IInlineHandler.OnClosed"/> with the recorded close reason; returns its exception (a bug, for the caller to
+    /// report) instead of throwing it: the connection is closed already, and the thread may be an epoll loop's.
+    /// </summary>
+    public static Exception? Closed(IInlineHandler handler, Connection connection)
+    {
+        try
+        {
+            handler.OnClosed(connection, connection.CloseReason);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowOverConsumed(IInlineHandler handler, long consumed, long length) =>
         throw new InvalidOperationException($"{handler.GetType().Name}.OnReceived consumed {consumed} of the {length} byte(s) it was given");

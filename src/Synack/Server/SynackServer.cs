@@ -63,9 +63,13 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
     /// connection's pipes. Call <see cref="Start()"/> to listen.
     /// </summary>
     public SynackServer(ServerOptions options, IInlineHandler handler, TimeProvider? timeProvider = null)
-        : this(options, InlineHandlerAdapter.OverPipes(handler ?? throw new ArgumentNullException(nameof(handler))), timeProvider)
+        : this(options, static _ => Task.CompletedTask, timeProvider)
     {
+        ArgumentNullException.ThrowIfNull(handler);
         _inlineHandler = handler;
+
+        // Made here rather than in the chained call, which cannot name this server: OnClosed's bugs are reported by it.
+        _handler = InlineHandlerAdapter.OverPipes(handler, ReportHandlerFault);
     }
 
     /// <summary>Raised when a handler throws something other than a <see cref="Errors.SynackException"/> (a bug in the handler).</summary>
@@ -79,6 +83,12 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
 
     /// <summary>Connections being served: their handlers are running, or (inline handlers) they are not yet closed.</summary>
     public int ActiveConnections => _connections.Count;
+
+    /// <summary>
+    /// True from the moment <see cref="StopAsync(TimeSpan)"/> starts the drain: listeners are closed (new connects are
+    /// refused) and connections are being finished. What a readiness check reports (Synack.Hosting's health check).
+    /// </summary>
+    public bool IsDraining => _draining;
 
     /// <summary>Connections turned away because <see cref="ServerOptions.MaxConnections"/> were being served.</summary>
     public long RejectedConnections => Interlocked.Read(ref _rejected);
@@ -373,8 +383,7 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
         if (fault is not null)
         {
             connection.AbortCore(CloseReason.LocalAbort);
-            ThreadPool.QueueUserWorkItem(static s => s.Server.HandlerFaulted?.Invoke(s.Connection, s.Fault),
-                (Server: this, Connection: connection, Fault: fault), preferLocal: false);
+            ReportHandlerFault(connection, fault);
         }
 
         if (_draining)
@@ -395,6 +404,13 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
 
         OnReleased();
     }
+
+    void IConnectionOwner.OnClosedHookFaulted(Connection connection, Exception fault) => ReportHandlerFault(connection, fault);
+
+    /// <summary>An inline handler's bug (OnClosed threw, or it failed on the loop): reported on the thread pool, since this may run on a loop thread.</summary>
+    private void ReportHandlerFault(Connection connection, Exception fault) =>
+        ThreadPool.QueueUserWorkItem(static s => s.Server.HandlerFaulted?.Invoke(s.Connection, s.Fault),
+            (Server: this, Connection: connection, Fault: fault), preferLocal: false);
 
     /// <summary>Over the connection limit: say so (if configured) and close with FIN, never blocking the accept loop.</summary>
     private void Reject(Socket socket)

@@ -111,10 +111,10 @@ internal abstract class ConnectionEngine
     public abstract void OnStopRequested(bool idle);
 
     /// <summary>
-    /// <see cref="Connection.TryWrite{TState}"/> once the connection is open for sending: writes now as one unit, or
-    /// returns false without calling <paramref name="write"/> (another send in progress, or the pending-send cap reached).
+    /// <see cref="Connection.TryWrite{TState}(Action{System.Buffers.IBufferWriter{byte}, TState}, TState, out Connections.WriteRefusal)"/> once the connection is open for sending: writes now as one unit, or
+    /// returns why not without calling <paramref name="write"/> (another send in progress, the pending-send cap reached).
     /// </summary>
-    public abstract bool TryWrite<TState>(Action<System.Buffers.IBufferWriter<byte>, TState> write, TState state);
+    public abstract Connections.WriteRefusal TryWrite<TState>(Action<System.Buffers.IBufferWriter<byte>, TState> write, TState state);
 
     /// <summary>Sends an application heartbeat its own way; false when it should go out as an ordinary send.</summary>
     public virtual bool TrySendHeartbeat(ReadOnlyMemory<byte> payload) => false;

@@ -68,7 +68,8 @@ public sealed class TryWriteTests
 
         long accepted = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (connection.TryWrite(static (output, data) => output.Write(data), chunk))
+        WriteRefusal refusal;
+        while (connection.TryWrite(static (output, data) => output.Write(data), chunk, out refusal))
         {
             accepted += chunk.Length;
             Assert.True(clock.Elapsed < Loopback.Patience, $"still accepting after {accepted:N0} bytes");
@@ -81,5 +82,36 @@ public sealed class TryWriteTests
         // Kernel buffers (both sides) plus the cap: far below what an unbounded queue would have taken by now.
         Assert.True(accepted < 64L << 20, $"{accepted:N0} bytes accepted");
         Assert.Equal(CloseReason.None, connection.CloseReason);
+
+        // Issue 15: the refusal says why, so a broadcast can tell a slow consumer (skip or disconnect it) from a send in
+        // progress (try again) and from a closed connection (forget it).
+        Assert.Equal(WriteRefusal.Backpressure, refusal);
+        connection.Abort();
+        Assert.False(connection.TryWrite(static (output, data) => output.Write(data), chunk, out refusal));
+        Assert.Equal(WriteRefusal.Closed, refusal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task TryWriteSaysBusyWhileAnotherSendHoldsTheSendLockAndWritesOnceItIsFree(SynackTransport transport)
+    {
+        // An async handler: the pipes engine on Sockets, the direct engine on Epoll; both take the send lock without waiting.
+        var served = new TaskCompletionSource<Connection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = Loopback.StartServer(async c =>
+        {
+            served.TrySetResult(c);
+            await c.ReadAllInputAsync();
+        }, o => o.Transport = transport);
+        using Socket client = await Loopback.ConnectRawAsync(server.EndPoint());
+        Connection connection = await served.Task.Within();
+
+        await connection.SendLock.WaitAsync();
+        Assert.False(connection.TryWrite(static (output, _) => output.Write("busy\n"u8), 0, out WriteRefusal refusal));
+        Assert.Equal(WriteRefusal.Busy, refusal);
+        connection.SendLock.Release();
+
+        Assert.True(connection.TryWrite(static (output, _) => output.Write("free\n"u8), 0, out refusal));
+        Assert.Equal(WriteRefusal.None, refusal);
+        Assert.Equal("free\n"u8.ToArray(), await client.ReadExactlyAsync(5));
     }
 }

@@ -27,6 +27,15 @@ internal static class Loopback
         return SynackServer.Start(options, handler, time);
     }
 
+    /// <summary>An inline handler's server on port 0 over <paramref name="transport"/>, for tests run on both transports.</summary>
+    public static SynackServer StartServer(IInlineHandler handler, SynackTransport transport, Action<ServerOptions>? configure = null, TimeProvider? time = null)
+    {
+        var options = new ServerOptions().Listen(IPAddress.Loopback, 0);
+        options.Transport = transport;
+        configure?.Invoke(options);
+        return SynackServer.Start(options, handler, time);
+    }
+
     public static IPEndPoint EndPoint(this SynackServer server) => (IPEndPoint)server.LocalEndPoints[0];
 
     /// <summary>A plain socket connected to <paramref name="endPoint"/>: the "other side" whose view of the wire we assert.</summary>

@@ -10,20 +10,29 @@ public sealed class BroadcastTests
 {
     public static TheoryData<SynackTransport> Transports => new() { SynackTransport.Sockets, SynackTransport.Epoll };
 
-    [Theory]
-    [MemberData(nameof(Transports))]
-    public async Task ABroadcastNeverWaitsForAClientThatDoesNotReadAndStillReachesTheOthers(SynackTransport transport)
+    /// <summary>A discard server with two clients: one that reads (the caller reads it) and one that never does.</summary>
+    private static async Task<(SynackServer Server, Socket Reader, Socket Stuck)> StartWithAStuckClientAsync(SynackTransport transport)
     {
-        await using var server = Loopback.StartServer(ConnectionHandlers.Discard, o =>
+        var server = Loopback.StartServer(ConnectionHandlers.Discard, o =>
         {
             o.Transport = transport;
             o.Connection.MaxPendingSendBytes = 64 * 1024;
             o.Connection.SendBufferSize = 16 * 1024; // small kernel buffers: the stuck client fills up after a few hundred KiB
         });
-        using Socket reader = await Loopback.ConnectRawAsync(server.EndPoint());
-        using var stuck = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
+        Socket reader = await Loopback.ConnectRawAsync(server.EndPoint());
+        var stuck = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
         await stuck.ConnectAsync(server.EndPoint()).WaitAsync(Loopback.Patience); // never reads
         await Loopback.Until(() => server.Connections.Count == 2);
+        return (server, reader, stuck);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task ABroadcastNeverWaitsForAClientThatDoesNotReadAndStillReachesTheOthers(SynackTransport transport)
+    {
+        var (server, reader, stuck) = await StartWithAStuckClientAsync(transport);
+        await using SynackServer stopsAtTheEnd = server;
+        using Socket closesReader = reader, closesStuck = stuck;
         Assert.Equal(2, server.ActiveConnections);
 
         var lastSeen = new TaskCompletionSource();
@@ -65,5 +74,50 @@ public sealed class BroadcastTests
         await Loopback.Until(() => server.Broadcast("last\n"u8.ToArray(), except: stuckSide) == 1);
         await lastSeen.Task.Within();
         await reading.Within();
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task ABroadcastThatDisconnectsSlowConsumersAbortsTheClientThatNeverReadsAndKeepsServingTheOneThatDoes(SynackTransport transport)
+    {
+        var (server, reader, stuck) = await StartWithAStuckClientAsync(transport);
+        await using SynackServer stopsAtTheEnd = server;
+        using Socket closesReader = reader, closesStuck = stuck;
+        Connection stuckSide = server.Connections.Single(c => ((System.Net.IPEndPoint)c.RemoteEndPoint).Port == ((System.Net.IPEndPoint)stuck.LocalEndPoint!).Port);
+
+        long received = 0;
+        Task reading = Task.Run(async () =>
+        {
+            byte[] buffer = new byte[64 * 1024];
+            int n;
+            while ((n = await reader.ReceiveAsync(buffer.AsMemory(), SocketFlags.None)) > 0)
+            {
+                Interlocked.Add(ref received, n);
+            }
+        });
+
+        // Paced by the reader (never more than 32 KiB ahead of it): it keeps up, so only the client that never reads
+        // reaches the cap, and the broadcast that finds it there aborts it.
+        byte[] message = Encoding.ASCII.GetBytes(new string('x', 1023) + "\n");
+        long sent = 0;
+        BroadcastResult result;
+        do
+        {
+            result = server.Broadcast(message, SlowConsumerPolicy.Disconnect);
+            Assert.Equal(0, result.SkippedSlow);
+            sent += message.Length;
+            Assert.True(sent < 256L << 20, "the client that never reads was never disconnected");
+            await Loopback.Until(() => Interlocked.Read(ref received) >= sent - 32 * 1024);
+        }
+        while (result.Disconnected == 0);
+
+        Assert.Equal(1, result.Delivered);
+        Assert.Equal(CloseReason.LimitExceeded, await stuckSide.ClosedWithin());
+        BroadcastResult last = await server.BroadcastAsync("last\n"u8.ToArray(), SlowConsumerPolicy.Disconnect);
+        Assert.Equal(1, last.Delivered);
+        await Loopback.Until(() => server.Connections.Count == 1); // its handler returns once its read fails
+        reader.Shutdown(SocketShutdown.Send);
+        await reading.Within();
+        Assert.Equal(sent + 5, Interlocked.Read(ref received)); // the reader missed nothing
     }
 }

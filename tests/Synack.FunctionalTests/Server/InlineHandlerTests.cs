@@ -18,13 +18,8 @@ public sealed class InlineHandlerTests
 {
     public static TheoryData<SynackTransport> Transports => new() { SynackTransport.Sockets, SynackTransport.Epoll };
 
-    private static SynackServer Start(IInlineHandler handler, SynackTransport transport, Action<ServerOptions>? configure = null, TimeProvider? time = null)
-    {
-        var options = new ServerOptions().Listen(IPAddress.Loopback, 0);
-        options.Transport = transport;
-        configure?.Invoke(options);
-        return SynackServer.Start(options, handler, time);
-    }
+    private static SynackServer Start(IInlineHandler handler, SynackTransport transport, Action<ServerOptions>? configure = null, TimeProvider? time = null) =>
+        Loopback.StartServer(handler, transport, configure, time);
 
     /// <summary>
     /// Answers each complete line with "ok LINE" and leaves a partial line unconsumed. Special lines: "boom" throws (a

@@ -103,8 +103,8 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
         }
     }
 
-    public override bool TryWrite<TState>(Action<System.Buffers.IBufferWriter<byte>, TState> write, TState state) =>
-        Volatile.Read(ref _completeOutput) is null && (_tryWriter ??= new PipeTryWriter(_sendLock, _output)).TryWrite(write, state);
+    public override Connections.WriteRefusal TryWrite<TState>(Action<System.Buffers.IBufferWriter<byte>, TState> write, TState state) =>
+        Volatile.Read(ref _completeOutput) is not null ? Connections.WriteRefusal.Closed : (_tryWriter ??= new PipeTryWriter(_sendLock, _output)).TryWrite(write, state);
 
     /// <summary>True on the loop thread while it runs this connection's continuations: a flush there is deferred to the end.</summary>
     public bool IsDispatchingHere => _dispatchThread == Environment.CurrentManagedThreadId;

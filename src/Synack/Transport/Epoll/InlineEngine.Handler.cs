@@ -18,11 +18,29 @@ internal sealed partial class InlineEngine
     /// </summary>
     private void Connected()
     {
+        if (_inlineSocketClosed)
+        {
+            return; // aborted before it started (its Start was queued): no OnConnected, so no OnClosed either
+        }
+
         InlineOutput output = OutputForThisThread();
+        _inlineOnClosedDue = true;
         if (TryCallHandler(static (handler, e, o) => handler.OnConnected(e.Connection, o), output))
         {
             SendOutput(output);
             TrySendFin();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="IInlineHandler.OnClosed"/>, once the socket is released: by then input and output are finished, so no
+    /// other handler call can come. Its exception is a bug, reported by the owner (a server's HandlerFaulted).
+    /// </summary>
+    private void NotifyClosed()
+    {
+        if (InlineHandlerContract.Closed(_handler, Connection) is { } fault)
+        {
+            Connection.Owner?.OnClosedHookFaulted(Connection, fault);
         }
     }
 

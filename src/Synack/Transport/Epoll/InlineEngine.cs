@@ -48,6 +48,7 @@ internal sealed partial class InlineEngine : ConnectionEngine, IEpollListener
     private bool _inlineServing;
     private bool _inlineInHandler;
     private volatile bool _stopRequested;
+    private bool _inlineOnClosedDue; // OnConnected was called and OnClosed not yet: set and cleared under the lock
 
     /// <summary>
     /// Set, under the lock, when the socket is closed. recv() and send() here take the raw descriptor (no SafeHandle
@@ -150,17 +151,24 @@ internal sealed partial class InlineEngine : ConnectionEngine, IEpollListener
     {
         // The raw descriptor is used only under the lock, after checking this flag: once it is set, close() may run
         // outside the lock (with SO_LINGER > 0 it blocks, and must not hold up the loop thread's next edge).
+        bool onClosedDue;
         lock (InlineGate)
         {
             DropUnconsumed();
             DropQueuedOutput();
             _inlineSocketClosed = true;
+            onClosedDue = _inlineOnClosedDue; // this runs more than once (ReleaseSocket is idempotent): OnClosed once
+            _inlineOnClosedDue = false;
         }
 
         _registration.Unregister();
         Socket.Dispose();
         _registration.Close();
         Host.OnReleased();
+        if (onClosedDue)
+        {
+            NotifyClosed(); // after OnReleased: the close reason is final
+        }
     }
 
     void IEpollListener.OnReadable() => UnderGate(static c => c.ServeInput());

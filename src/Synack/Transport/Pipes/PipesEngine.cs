@@ -56,8 +56,8 @@ internal sealed partial class PipesEngine : ConnectionEngine
 
     public override SemaphoreSlim SendLock => _sendLock;
 
-    public override bool TryWrite<TState>(Action<System.Buffers.IBufferWriter<byte>, TState> write, TState state) =>
-        Volatile.Read(ref _completeOutput) is null && (_tryWriter ??= new PipeTryWriter(_sendLock, _output.Writer)).TryWrite(write, state);
+    public override Connections.WriteRefusal TryWrite<TState>(Action<System.Buffers.IBufferWriter<byte>, TState> write, TState state) =>
+        Volatile.Read(ref _completeOutput) is not null ? Connections.WriteRefusal.Closed : (_tryWriter ??= new PipeTryWriter(_sendLock, _output.Writer)).TryWrite(write, state);
 
     public override void Start()
     {
