@@ -82,7 +82,7 @@ while ((SECONDS - start_time < secs)); do
   e=$!
   timeout 60 "$loadgen" -p "$holes" -c 5 -P 1 -s 100 -d 3 -w 0 >/dev/null 2>&1 &      # churn: stalls expected
   f=$!
-  timeout 60 redis-benchmark -p "$resp_port" -t set,get -n 50000 -c 20 -P 4 -r 10000 -q >"$out/soak-resp.log" 2>&1 &
+  timeout 60 redis-benchmark -p "$resp_port" -t set,get,incr,lpush,lpop -n 50000 -c 20 -P 4 -r 10000 -q >"$out/soak-resp.log" 2>&1 &
   c=$!
   timeout 60 redis-benchmark -p "$resp_sliced" -t set,get -n 1000 -c 5 -q >"$out/soak-resp-sliced.log" 2>&1 &
   d=$!
