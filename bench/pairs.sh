@@ -41,7 +41,7 @@ measure() { # NAME SCENARIO -> "msgs_per_s=N p99_us=N srv_cpu=N"
   pid=$!
   wait_listening "$port" "$pid" || true
   # shellcheck disable=SC2086
-  timeout 40 taskset -c 1 "$out/refbench/loadgen" -p "$port" ${scenario[$2]} -d 3 -w 1 -S "$pid" | grep -Eo '(msgs_per_s|p99_us|srv_cpu)=[0-9.-]+' | tr '\n' ' '
+  timeout 40 taskset -c 1 "$out/refbench/loadgen" -p "$port" ${scenario[$2]} -d 3 -w "${WARMUP:-1}" -S "$pid" | grep -Eo '(msgs_per_s|p99_us|srv_cpu)=[0-9.-]+' | tr '\n' ' '
 
   stop_server
 }

@@ -20,6 +20,11 @@ public sealed partial class Connection
             return true;
         }
 
+        if (TryReadBuffered(destination.Span))
+        {
+            return true;
+        }
+
         var reader = new FrameReader<ReadOnlySequence<byte>>(this, new FixedLengthCodec(destination.Length));
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -28,6 +33,35 @@ public sealed partial class Connection
 
         reader.Current.CopyTo(destination.Span);
         reader.Release();
+        return true;
+    }
+
+    /// <summary>
+    /// ReadExactlyAsync's fast path: the bytes are already buffered, so copy them out with no frame reader, no state
+    /// machine and no allocation. An async echo client reading 32 B replies spent about 8 % of its samples in the frame
+    /// reader's steps and allocated two objects per message (perf, `EchoServers async-client`, docs/benchmarks.md).
+    /// Anything else (too few bytes, a cancel, the end of the stream) takes the full path, which handles the drain,
+    /// the frame clock and truncation.
+    /// </summary>
+    private bool TryReadBuffered(Span<byte> destination)
+    {
+        PipeReader input = Input;
+        if (!input.TryRead(out ReadResult result))
+        {
+            return false;
+        }
+
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        if (result.IsCanceled || buffer.Length < destination.Length)
+        {
+            input.AdvanceTo(buffer.Start); // nothing consumed or examined: the full path reads the same bytes again
+            return false;
+        }
+
+        ReadOnlySequence<byte> frame = buffer.Slice(0, destination.Length);
+        frame.CopyTo(destination);
+        input.AdvanceTo(frame.End);
+        OnFrameEnded();
         return true;
     }
 
