@@ -33,7 +33,10 @@ for t in "${targets[@]}"; do
   done
   # Keep what AFL found interesting (new coverage) as seeds and regression inputs, named by content.
   for q in "$out/findings/$t"/default/queue/id:*; do
-    [[ -e "$q" ]] && cp "$q" "fuzz/corpus/$t/queue-$(sha1sum "$q" | cut -c1-12)"
+    # (AFL links its seeds into the queue: a file already kept under its content name is skipped, not copied onto itself)
+    [[ -e "$q" ]] || continue
+    dest="fuzz/corpus/$t/queue-$(sha1sum "$q" | cut -c1-12)"
+    [[ -e "$dest" ]] || cp "$q" "$dest"
   done
   echo "fuzz $t: ${secs}s, ${execs} execs, ${paths} corpus entries, ${crashes} crash(es)"
 done
