@@ -14,8 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$(pwd)/bench/out"
 mkdir -p "$out"
-rm -rf "$out/refbench" && cp -r ../shared/refbench "$out/refbench" && chmod -R u+w "$out/refbench"
-make -s -C "$out/refbench" loadgen echo_epoll >/dev/null
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+build_refbench loadgen echo_epoll
 dotnet build src/Synack.Cli -c Release -o "$out/cli" -v quiet -nologo >/dev/null
 client=${CLIENT:-bench}
 [[ $client == bench ]] || dotnet build bench/EchoServers -c Release -o "$out/servers" -v quiet -nologo >/dev/null
@@ -24,8 +25,6 @@ declare -A loadgen_args=( [a]="-c 1 -P 1 -s 32" [b]="-c 50 -P 1 -s 32" [c]="-c 5
 declare -A bench_args=( [a]="-c 1 -P 1 -s 32" [b]="-c 50 -P 1 -s 32" [c]="-c 50 -P 16 -s 32" [d]="-c 1 -P 4 -s 65536" \
   [resp1]="--protocol resp -c 50 -P 1" [resp16]="--protocol resp -c 50 -P 16" [http]="--protocol http --path /index.html -c 50 -P 1" )
 read -r -a targets <<<"${TARGETS:-echo}"
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 pid=""
 stop_server() { stop_pid "$pid"; pid=""; }
 trap stop_server EXIT

@@ -46,3 +46,10 @@ managed_heap() { # PID LOG
   done
   grep '^HEAP ' "$2" | tail -1 | awk '{print $2}'
 }
+
+# A copy of ../shared/refbench in bench/out/refbench, built there (make targets as arguments; none: its default), so that
+# no build writes into ../shared. From the repository root.
+build_refbench() { # [TARGET...]
+  mkdir -p bench/out && rm -rf bench/out/refbench && cp -r ../shared/refbench bench/out/refbench && chmod -R u+w bench/out/refbench
+  make -s -C bench/out/refbench "$@" >/dev/null
+}

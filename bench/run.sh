@@ -32,8 +32,9 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 [[ $(ulimit -n) -gt $((idle_conns + 100)) ]] || { echo "bench: raise the open-files limit above $idle_conns" >&2; exit 1; }
 
 # --- build: refbench from a copy (../shared is read-only), the .NET echo servers in Release ---
-rm -rf "$out/refbench" && cp -r ../shared/refbench "$out/refbench" && chmod -R u+w "$out/refbench"
-make -s -C "$out/refbench" >/dev/null
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+build_refbench
 dotnet build bench/EchoServers -c Release -o "$out/servers" -v quiet -nologo >/dev/null
 loadgen="$out/refbench/loadgen"
 
@@ -55,8 +56,6 @@ server_cmd() { # NAME PORT
   esac
 }
 
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 pid=""
 stop_server() { stop_pid "$pid"; pid=""; }
 trap stop_server EXIT

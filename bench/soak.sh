@@ -14,15 +14,13 @@ cd "$(dirname "$0")/.."
 secs=${SOAK_SECONDS:-600}
 for tool in redis-benchmark ss dotnet; do command -v "$tool" >/dev/null || { echo "soak: '$tool' is required" >&2; exit 1; }; done
 out=bench/out
-# A copy of refbench, so that its build never writes into ../shared.
-mkdir -p bench/out && rm -rf bench/out/refbench && cp -r ../shared/refbench bench/out/refbench && chmod -R u+w bench/out/refbench
-make -s -C bench/out/refbench loadgen >/dev/null
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+build_refbench loadgen
 loadgen=bench/out/refbench/loadgen
 dotnet build src/Synack.Cli -c Release -o "$out/cli" -v quiet -nologo >/dev/null
 dotnet build samples/RespServer -c Release -o "$out/resp" -v quiet -nologo >/dev/null
 [[ -x "$out/tools/dotnet-counters" ]] || dotnet tool install --tool-path "$out/tools" dotnet-counters >/dev/null
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do stop_pid "$p"; done; }

@@ -17,14 +17,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v strace >/dev/null || { echo "syscall-faults: strace is required (apt-get install strace)" >&2; exit 1; }
-# A copy of refbench, so that its build never writes into ../shared.
-mkdir -p bench/out && rm -rf bench/out/refbench && cp -r ../shared/refbench bench/out/refbench && chmod -R u+w bench/out/refbench
-make -s -C bench/out/refbench loadgen >/dev/null
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+build_refbench loadgen
 dotnet build bench/EchoServers -c Release -o bench/out/servers -v quiet -nologo >/dev/null
 loadgen=bench/out/refbench/loadgen
 
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 pid=""
 trap 'stop_pid "$pid"' EXIT
 

@@ -36,15 +36,18 @@ public class SyscallFaultTests
     /// <summary>An echo server on <paramref name="engine"/> whose engines make their calls through <paramref name="calls"/>.</summary>
     private static SynackServer Echo(Engine engine, ScriptedSocketCalls calls, Observed observed)
     {
-        var options = new ServerOptions().Listen(System.Net.IPAddress.Loopback, 0);
-        options.Transport = SynackTransport.Epoll;
-        options.Connection.SocketCalls = calls;
-        if (engine == Engine.Inline)
+        void Configure(ServerOptions o)
         {
-            return SynackServer.Start(options, new ObservedInlineEcho(observed));
+            o.Transport = SynackTransport.Epoll;
+            o.Connection.SocketCalls = calls;
         }
 
-        return SynackServer.Start(options, async c =>
+        if (engine == Engine.Inline)
+        {
+            return Loopback.StartServer(new ObservedInlineEcho(observed), SynackTransport.Epoll, Configure);
+        }
+
+        return Loopback.StartServer(async c =>
         {
             observed.First.TrySetResult(c);
             try
@@ -55,7 +58,7 @@ public class SyscallFaultTests
             {
                 observed.Failure.TrySetResult(e);
             }
-        });
+        }, Configure);
     }
 
     private sealed class ObservedInlineEcho(Observed observed) : IInlineHandler
