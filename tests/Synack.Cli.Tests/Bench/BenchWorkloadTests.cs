@@ -4,6 +4,7 @@ using System.Text.Json;
 namespace Synack.Cli.Tests.Bench;
 
 /// <summary>bench's workloads end to end against its embedded server: reconnects, the connect ramp, open loop, the interval log, compare.</summary>
+[Collection(nameof(Synack.Cli.Tests.Infrastructure.QuietProcess))]
 public sealed class BenchWorkloadTests
 {
     private static string TempFile(string extension) => Path.Combine(Path.GetTempPath(), $"synack-bench-{Guid.NewGuid():N}{extension}");

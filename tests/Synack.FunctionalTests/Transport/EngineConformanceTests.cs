@@ -13,6 +13,12 @@ namespace Synack.FunctionalTests.Transport;
 /// pipes engine on the runtime's sockets, the direct engine on epoll, and the pipes engine on epoll; and, where the peer
 /// is a SynackClient, TLS over the sockets and the epoll transport, server and client side.
 /// </summary>
+/// <remarks>
+/// Runs alone, after the parallel tests (<see cref="Diagnostics.QuietProcess"/>): once, in a full parallel CI run, the
+/// EpollTls megabyte case's client was aborted by a timeout after 6 s (it passes alone, 6 of 6 reruns). Whether that was
+/// starvation by the tests beside it or a stall in TLS over epoll is not known yet (issue 12's note).
+/// </remarks>
+[Collection(nameof(Diagnostics.QuietProcess))]
 public class EngineConformanceTests
 {
     public enum Engine
