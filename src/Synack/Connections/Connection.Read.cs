@@ -8,24 +8,43 @@ namespace Synack.Connections;
 
 public sealed partial class Connection
 {
+    private FrameReader<ReadOnlySequence<byte>>? _exactReader; // ReadExactlyAsync's, for _exactLength bytes
+    private int _exactLength;
+
     /// <summary>
     /// readn: fills <paramref name="destination"/> completely, however the bytes arrive (never returns short).
     /// </summary>
     /// <returns><c>true</c> when filled; <c>false</c> when the stream ended cleanly before the first byte.</returns>
     /// <exception cref="SynackException"><see cref="ErrorKind.TruncatedFrame"/> when the stream ends part-way; reset or closed connection.</exception>
-    public async ValueTask<bool> ReadExactlyAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ReadExactlyAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
+        // The bytes are often buffered already: copy them out with no frame reader, no state machine and no allocation.
+        // An async echo client reading 32 B replies spent about 8 % of its samples in the frame reader's steps and
+        // allocated two objects per message (perf, `EchoServers async-client`, docs/benchmarks.md). Anything else (too
+        // few bytes, a cancel, the end of the stream) takes the full path, which handles the drain, the frame clock and
+        // truncation.
         if (destination.IsEmpty)
         {
-            return true;
+            return new ValueTask<bool>(true);
         }
 
-        if (TryReadBuffered(destination.Span))
+        if (!cancellationToken.IsCancellationRequested && _engine.TryReadExactly(destination.Span))
         {
-            return true;
+            OnFrameEnded();
+            return new ValueTask<bool>(true);
         }
 
-        var reader = new FrameReader<ReadOnlySequence<byte>>(this, new FixedLengthCodec(destination.Length));
+        return ReadExactlySlowAsync(destination, cancellationToken);
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ReadExactlySlowAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        // One reader per connection, made at the first wait and kept while the length repeats (a client reading fixed-size
+        // replies waits on every message at (b): two objects per message otherwise).
+        FrameReader<ReadOnlySequence<byte>> reader = _exactReader is { } kept && _exactLength == destination.Length
+            ? kept : (_exactReader = new FrameReader<ReadOnlySequence<byte>>(this, new FixedLengthCodec(_exactLength = destination.Length)));
+        reader.Reset();
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             return false;
@@ -33,35 +52,6 @@ public sealed partial class Connection
 
         reader.Current.CopyTo(destination.Span);
         reader.Release();
-        return true;
-    }
-
-    /// <summary>
-    /// ReadExactlyAsync's fast path: the bytes are already buffered, so copy them out with no frame reader, no state
-    /// machine and no allocation. An async echo client reading 32 B replies spent about 8 % of its samples in the frame
-    /// reader's steps and allocated two objects per message (perf, `EchoServers async-client`, docs/benchmarks.md).
-    /// Anything else (too few bytes, a cancel, the end of the stream) takes the full path, which handles the drain,
-    /// the frame clock and truncation.
-    /// </summary>
-    private bool TryReadBuffered(Span<byte> destination)
-    {
-        PipeReader input = Input;
-        if (!input.TryRead(out ReadResult result))
-        {
-            return false;
-        }
-
-        ReadOnlySequence<byte> buffer = result.Buffer;
-        if (result.IsCanceled || buffer.Length < destination.Length)
-        {
-            input.AdvanceTo(buffer.Start); // nothing consumed or examined: the full path reads the same bytes again
-            return false;
-        }
-
-        ReadOnlySequence<byte> frame = buffer.Slice(0, destination.Length);
-        frame.CopyTo(destination);
-        input.AdvanceTo(frame.End);
-        OnFrameEnded();
         return true;
     }
 

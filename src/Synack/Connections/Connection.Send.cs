@@ -9,7 +9,7 @@ namespace Synack.Connections;
 public sealed partial class Connection
 {
     /// <summary>Serializes whole sends (and output completion); an inline handler over pipes holds it while it writes and flushes.</summary>
-    internal SemaphoreSlim SendLock => _engine.SendLock ?? throw InlineOnly("The send lock");
+    internal Transport.SendGate SendLock => _engine.SendLock ?? throw InlineOnly("The send lock");
 
     /// <summary>
     /// Sends all of <paramref name="data"/> (never short), waiting while the pending-send cap is reached. Safe to call
@@ -24,7 +24,7 @@ public sealed partial class Connection
     internal ValueTask SendFrameAsync<T>(IFrameEncoder<T> encoder, T frame, CancellationToken cancellationToken) =>
         FrameWriter<T>.SendAsync(this, encoder, frame, cancellationToken);
 
-    SemaphoreSlim IFrameHost.SendLock => _engine.SendLock ?? throw InlineOnly("Sending with SendAsync or a FrameWriter");
+    Transport.SendGate IFrameHost.SendLock => _engine.SendLock ?? throw InlineOnly("Sending with SendAsync or a FrameWriter");
 
     PipeWriter IFrameHost.OpenOutput() =>
         CloseReason is not CloseReason.None and not CloseReason.RemoteFin || Volatile.Read(ref _outputCompleted) != 0

@@ -80,6 +80,9 @@ public sealed class FrameReader<T>
         return ReadSlowAsync(cancellationToken);
     }
 
+    // Pooled boxes (also on WaitForBytesAsync, ReadExactlySlowAsync and LockedSend's slow paths): a read that waits for
+    // the next edge allocated a box per awaiting method per message; the per-message async client (b) waits every time.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadSlowAsync(CancellationToken cancellationToken)
     {
         Release();
@@ -168,7 +171,15 @@ public sealed class FrameReader<T>
         }
     }
 
+    /// <summary>Starts afresh, as a new reader on the same input would (nothing held, no frame begun): for a reused reader.</summary>
+    internal void Reset()
+    {
+        Release();
+        _bufferedAfterFrame = 0;
+    }
+
     /// <summary>Awaits bytes, marking the connection idle while at a frame boundary. Null: stop requested while idle.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult?> WaitForBytesAsync(CancellationToken cancellationToken)
     {
         bool idle = _owner is not null && _bufferedAfterFrame == 0;

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using Synack.Errors;
+using Synack.Transport;
 
 namespace Synack.Framing;
 
@@ -41,7 +42,7 @@ internal interface IFrameHost
     SynackException OnDecodeError(SynackException error);
 
     /// <summary>Serializes whole sends; throws when the connection has no pipes (an inline handler's).</summary>
-    SemaphoreSlim SendLock { get; }
+    SendGate SendLock { get; }
 
     /// <summary>The output to write a send into, under <see cref="SendLock"/>; throws when the connection is closed for sending.</summary>
     PipeWriter OpenOutput();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -69,7 +70,33 @@ internal abstract class ConnectionEngine
     public virtual PipeWriter? Output => null;
 
     /// <summary>Serializes whole sends on <see cref="Output"/>, or null for an engine without pipes.</summary>
-    public virtual SemaphoreSlim? SendLock => null;
+    public virtual SendGate? SendLock => null;
+
+    /// <summary>
+    /// ReadExactlyAsync's fast path: copies exactly <paramref name="destination"/>'s length of buffered input, or returns
+    /// false (too few bytes, a cancel, an error, the end of the stream) and consumes nothing. Over <see cref="Input"/>
+    /// here; an engine that owns its buffer does it under one lock (<see cref="Epoll.DirectEngine"/>).
+    /// </summary>
+    public virtual bool TryReadExactly(Span<byte> destination)
+    {
+        PipeReader? input = Input;
+        if (input is null || !input.TryRead(out ReadResult result))
+        {
+            return false;
+        }
+
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        if (result.IsCanceled || buffer.Length < destination.Length)
+        {
+            input.AdvanceTo(buffer.Start); // nothing consumed or examined: the full path reads the same bytes again
+            return false;
+        }
+
+        ReadOnlySequence<byte> frame = buffer.Slice(0, destination.Length);
+        frame.CopyTo(destination);
+        input.AdvanceTo(frame.End);
+        return true;
+    }
 
     /// <summary>The negotiated TLS protocol, or null without TLS.</summary>
     public virtual SslProtocols? TlsProtocol => null;

@@ -74,14 +74,23 @@ internal struct TrafficMeter
     }
 
     /// <summary>A frame helper completed a frame (or stopped reading): the frame clock stops.</summary>
+    /// <remarks>
+    /// Plain writes, not locked instructions: frames are counted by the one reader a connection allows, and sent frames
+    /// under its send lock, so each counter has a single writer at a time (the framed echo took three locked
+    /// instructions per frame here: perf, docs/benchmarks.md, stop 20). The clock is written only when it runs.
+    /// </remarks>
     public void OnFrameEnded()
     {
-        Interlocked.Exchange(ref _frameStartedAt, 0);
-        Interlocked.Increment(ref _framesReceived);
+        if (Volatile.Read(ref _frameStartedAt) != 0)
+        {
+            Interlocked.Exchange(ref _frameStartedAt, 0);
+        }
+
+        Volatile.Write(ref _framesReceived, _framesReceived + 1);
     }
 
-    /// <summary>A frame was queued for sending.</summary>
-    public void OnFrameSent() => Interlocked.Increment(ref _framesSent);
+    /// <summary>A frame was queued for sending (under the send lock: one writer at a time, see <see cref="OnFrameEnded"/>).</summary>
+    public void OnFrameSent() => Volatile.Write(ref _framesSent, _framesSent + 1);
 
     /// <summary>
     /// An inline handler's call: a message completed (<paramref name="consumedAny"/>) stops the frame clock, and

@@ -33,7 +33,7 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
     private readonly EpollRegistration _registration;
     private readonly DirectInput _input;
     private readonly DirectOutput _output;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly SendGate _sendLock = new();
     private PipeTryWriter? _tryWriter;
     private Task? _completeOutput;
     private TaskCompletionSource? _outputDone; // made only for a caller of CompleteOutputAsync that must wait
@@ -77,7 +77,9 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
 
     public override PipeWriter Output => _output;
 
-    public override SemaphoreSlim SendLock => _sendLock;
+    public override SendGate SendLock => _sendLock;
+
+    public override bool TryReadExactly(Span<byte> destination) => _input.TryCopyExactly(destination);
 
     public override void Start() => _registration.Loop.Add(_registration);
 

@@ -10,7 +10,7 @@ namespace Synack.Transport.Pipes;
 /// <see cref="Connections.ConnectionOptions.MaxPendingSendBytes"/>) keeps it until the peer has caught up, so later calls
 /// return false instead of queueing more. Made on a connection's first TryWrite.
 /// </summary>
-internal sealed class PipeTryWriter(SemaphoreSlim sendLock, PipeWriter output)
+internal sealed class PipeTryWriter(SendGate sendLock, PipeWriter output)
 {
     private int _flushing; // a TryWrite's flush has not completed (the pending-send cap is reached)
 
@@ -25,7 +25,7 @@ internal sealed class PipeTryWriter(SemaphoreSlim sendLock, PipeWriter output)
             return WriteRefusal.Backpressure;
         }
 
-        if (!sendLock.Wait(0))
+        if (!sendLock.TryEnter())
         {
             // Checked again: the flush that held the lock may have found the cap reached and kept it (FinishFlushAsync).
             return Volatile.Read(ref _flushing) != 0 ? WriteRefusal.Backpressure : WriteRefusal.Busy;

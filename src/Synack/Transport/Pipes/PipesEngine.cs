@@ -25,7 +25,7 @@ internal sealed partial class PipesEngine : ConnectionEngine
 {
     private readonly Pipe _input;
     private readonly Pipe _output;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly SendGate _sendLock = new();
     private readonly ISocketStream _socketStream; // the socket's own stream, beneath any adapter
     private IByteStream _stream;                  // what the pumps use: the socket's stream, or TLS over it
     private Task _receivePump = Task.CompletedTask;
@@ -54,7 +54,7 @@ internal sealed partial class PipesEngine : ConnectionEngine
 
     public override PipeWriter Output => _output.Writer;
 
-    public override SemaphoreSlim SendLock => _sendLock;
+    public override SendGate SendLock => _sendLock;
 
     public override Connections.WriteRefusal TryWrite<TState>(Action<System.Buffers.IBufferWriter<byte>, TState> write, TState state) =>
         Volatile.Read(ref _completeOutput) is not null ? Connections.WriteRefusal.Closed : (_tryWriter ??= new PipeTryWriter(_sendLock, _output.Writer)).TryWrite(write, state);
