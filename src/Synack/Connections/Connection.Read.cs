@@ -8,9 +8,6 @@ namespace Synack.Connections;
 
 public sealed partial class Connection
 {
-    private FrameReader<ReadOnlySequence<byte>>? _exactReader; // ReadExactlyAsync's, for _exactLength bytes
-    private int _exactLength;
-
     /// <summary>
     /// readn: fills <paramref name="destination"/> completely, however the bytes arrive (never returns short).
     /// </summary>
@@ -42,8 +39,18 @@ public sealed partial class Connection
     {
         // One reader per connection, made at the first wait and kept while the length repeats (a client reading fixed-size
         // replies waits on every message at (b): two objects per message otherwise).
-        FrameReader<ReadOnlySequence<byte>> reader = _exactReader is { } kept && _exactLength == destination.Length
-            ? kept : (_exactReader = new FrameReader<ReadOnlySequence<byte>>(this, new FixedLengthCodec(_exactLength = destination.Length)));
+        // It is kept by the engine (engines with pipes have the slot), so the inline engine's connections do not grow.
+        FrameReader<ReadOnlySequence<byte>> reader;
+        if (_engine.ReaderSlot is FrameReader<ReadOnlySequence<byte>> { Decoder: FixedLengthCodec codec } kept && codec.FrameLength == destination.Length)
+        {
+            reader = kept;
+        }
+        else
+        {
+            reader = new FrameReader<ReadOnlySequence<byte>>(this, new FixedLengthCodec(destination.Length));
+            _engine.ReaderSlot = reader;
+        }
+
         reader.Reset();
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -48,6 +48,9 @@ public sealed class FrameReader<T>
         _owner = connection;
     }
 
+    /// <summary>The decoder that cuts the frames.</summary>
+    internal IFrameDecoder<T> Decoder => _decoder;
+
     /// <summary>The last frame read. Slices of the input stay valid until the next <see cref="ReadAsync"/> or <see cref="Release"/>.</summary>
     public T Current => _holdingFrame ? _current : throw new InvalidOperationException("No frame is held: call ReadAsync first.");
 

@@ -98,6 +98,12 @@ internal abstract class ConnectionEngine
         return true;
     }
 
+    /// <summary>
+    /// A helper object the connection keeps per connection (ReadExactlyAsync's reader), on the engines that have pipes; the
+    /// inline engine has no slot, so its connections (≤ 1 KiB idle, docs/benchmarks.md) do not carry the field.
+    /// </summary>
+    public virtual object? ReaderSlot { get => null; set { } }
+
     /// <summary>The negotiated TLS protocol, or null without TLS.</summary>
     public virtual SslProtocols? TlsProtocol => null;
 

@@ -46,7 +46,7 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
     public DirectEngine(IConnectionEvents host, Socket socket, ConnectionOptions options, TimeProvider time, EpollLoop loop)
         : base(host, socket, time)
     {
-        socket.Blocking = false;
+        EpollNative.SetNonBlocking(socket);
         _registration = new EpollRegistration(loop, socket, this);
         _input = new DirectInput(this);
         _output = new DirectOutput(this);
@@ -78,6 +78,8 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
     public override PipeWriter Output => _output;
 
     public override SendGate SendLock => _sendLock;
+
+    public override object? ReaderSlot { get; set; }
 
     public override bool TryReadExactly(Span<byte> destination) => _input.TryCopyExactly(destination);
 

@@ -65,7 +65,7 @@ internal sealed partial class InlineEngine : ConnectionEngine, IEpollListener
     public InlineEngine(Connection connection, Socket socket, ConnectionOptions options, TimeProvider time, EpollLoop loop, IInlineHandler handler)
         : base(connection, socket, time)
     {
-        socket.Blocking = false;
+        EpollNative.SetNonBlocking(socket);
         _handler = handler;
         _registration = new EpollRegistration(loop, socket, this);
     }

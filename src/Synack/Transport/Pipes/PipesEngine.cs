@@ -56,6 +56,8 @@ internal sealed partial class PipesEngine : ConnectionEngine
 
     public override SendGate SendLock => _sendLock;
 
+    public override object? ReaderSlot { get; set; }
+
     public override Connections.WriteRefusal TryWrite<TState>(Action<System.Buffers.IBufferWriter<byte>, TState> write, TState state) =>
         Volatile.Read(ref _completeOutput) is not null ? Connections.WriteRefusal.Closed : (_tryWriter ??= new PipeTryWriter(_sendLock, _output.Writer)).TryWrite(write, state);
 
