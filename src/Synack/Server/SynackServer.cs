@@ -342,6 +342,7 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
         catch (Errors.SynackException e)
         {
             connection.AbortCore(e.Kind == Errors.ErrorKind.LimitExceeded ? CloseReason.LimitExceeded : CloseReason.ProtocolError);
+            e.CountFor(connection.Metrics);
             throw;
         }
         catch (SocketException)
@@ -382,7 +383,7 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
     {
         if (fault is not null)
         {
-            connection.AbortCore(CloseReason.LocalAbort);
+            connection.AbortForHandlerFault(fault);
             ReportHandlerFault(connection, fault);
         }
 
@@ -455,11 +456,19 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
         catch (Exception e) when (e is Errors.SynackException or OperationCanceledException)
         {
             // The peer misbehaved or vanished, or the handler was cancelled: this connection ends, the server goes on.
+            (e as Errors.SynackException)?.CountFor(connection.Metrics); // a codec's error the handler let through
         }
         catch (Exception e)
         {
-            connection.AbortCore(CloseReason.LocalAbort);
-            HandlerFaulted?.Invoke(connection, e);
+            // Reported before the abort, so that the fault is logged before the close it causes (issue 15).
+            try
+            {
+                HandlerFaulted?.Invoke(connection, e);
+            }
+            finally
+            {
+                connection.AbortForHandlerFault(e);
+            }
         }
         finally
         {
