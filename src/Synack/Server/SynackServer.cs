@@ -77,7 +77,8 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
 
     /// <summary>
     /// The bound endpoints, in the order of <see cref="ServerOptions.EndPoints"/>: <see cref="IPEndPoint"/>s with the real
-    /// port when port 0 was requested, and <see cref="UnixDomainSocketEndPoint"/>s. Empty before <see cref="Start()"/>.
+    /// port when port 0 was requested, and <see cref="UnixDomainSocketEndPoint"/>s; an <see cref="InheritedEndPoint"/> shows
+    /// as the address of each socket it names (<c>systemd:</c> may name several). Empty before <see cref="Start()"/>.
     /// </summary>
     public IReadOnlyList<EndPoint> LocalEndPoints { get; private set; } = Array.Empty<EndPoint>();
 
@@ -125,7 +126,7 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
             {
                 foreach (EndPoint endPoint in _options.EndPoints)
                 {
-                    _listeners.Add(ListenSocket.Create(endPoint, _options.Backlog, _options.ReusePort, _options.DualMode));
+                    _listeners.AddRange(ListenSocket.CreateAll(endPoint, _options.Backlog, _options.ReusePort, _options.DualMode));
                 }
             }
             catch
