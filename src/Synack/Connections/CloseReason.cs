@@ -1,8 +1,8 @@
 namespace Synack.Connections;
 
 /// <summary>
-/// Why a connection ended. Set exactly once, by the first event that starts the end (first writer wins);
-/// later events never overwrite it. Read it from <see cref="Connection.CloseReason"/> or await <see cref="Connection.Closed"/>.
+/// Why a connection ended. Set once, by the first event that starts the end (first writer wins); later events never
+/// overwrite it, except that <see cref="HandlerFault"/> replaces <see cref="RemoteFin"/> (see the remarks). Read it from <see cref="Connection.CloseReason"/> or await <see cref="Connection.Closed"/>.
 /// </summary>
 /// <remarks>
 /// <code>
