@@ -9,7 +9,9 @@ namespace Synack.Cli.Serve;
 /// <summary>
 /// <c>synack serve [SERVICE] [--listen EP]... [--framing F] [--drain T] [--max-connections N] [--verbose]</c>: runs a
 /// service until Ctrl-C or SIGTERM, then drains gracefully and prints how many connections finished and how many were
-/// aborted. Connections turned away by the limit and pauses for lack of descriptors are logged (issue 14).
+/// aborted. Connections turned away by the limit and pauses for lack of descriptors are logged (issue 14). Under systemd
+/// it listens on the sockets it was handed (<c>--listen systemd:</c>) and tells a <c>Type=notify</c> unit when it is ready
+/// and when it stops (<see cref="SystemdNotify"/>; docs/systemd.md).
 /// </summary>
 internal static class ServeCommand
 {
@@ -25,7 +27,7 @@ internal static class ServeCommand
         };
         var listen = new Option<string[]>("--listen", "-l")
         {
-            Description = $"endpoint to listen on, repeatable (default {DefaultListen}; [::]:PORT or *:PORT for all addresses; unix:PATH for a Unix socket)",
+            Description = $"endpoint to listen on, repeatable (default {DefaultListen}; [::]:PORT or *:PORT for all addresses; unix:PATH for a Unix socket; systemd: or systemd:NAME for the sockets systemd passed, fd:N for an inherited descriptor)",
             AllowMultipleArgumentsPerToken = false,
         };
         var framing = new Option<FramingMode>("--framing", "-f") { Description = "echo framing: raw | line | length (default raw)" };
@@ -91,6 +93,8 @@ internal static class ServeCommand
         }
 
         log.Info("Ctrl-C or SIGTERM drains and stops");
+        using SystemdNotify? notify = SystemdNotify.FromEnvironment();
+        notify?.Send("READY=1"); // every listener accepts by now
         try
         {
             await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
@@ -99,6 +103,7 @@ internal static class ServeCommand
         {
         }
 
+        notify?.Send("STOPPING=1");
         log.Info($"draining {server.ActiveConnections} connection(s), timeout {Durations.Show(drainTimeout)}");
         DrainResult result = await server.StopAsync().ConfigureAwait(false);
         log.Info($"stopped: {result.Drained} connection(s) drained, {result.Aborted} aborted, in {Durations.Show(result.Elapsed)}");

@@ -26,10 +26,11 @@ internal sealed class ClientInlineHandling : IConnectionOwner
         catch (Exception e) when (e is SynackException or OperationCanceledException)
         {
             // The peer misbehaved or vanished (bad input was already answered with RST by the adapter): close below.
+            (e as SynackException)?.CountFor(connection.Metrics);
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            connection.AbortCore(CloseReason.LocalAbort); // a handler bug: as a server does, the connection is aborted
+            connection.AbortForHandlerFault(e); // a handler bug: as a server does, the connection is aborted
         }
 
         await connection.CloseAsync().ConfigureAwait(false);
@@ -39,7 +40,7 @@ internal sealed class ClientInlineHandling : IConnectionOwner
     {
         if (fault is not null)
         {
-            connection.AbortCore(CloseReason.LocalAbort);
+            connection.AbortForHandlerFault(fault);
         }
 
         _ = connection.CloseAsync();

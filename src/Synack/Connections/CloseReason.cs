@@ -1,8 +1,8 @@
 namespace Synack.Connections;
 
 /// <summary>
-/// Why a connection ended. Set exactly once, by the first event that starts the end (first writer wins);
-/// later events never overwrite it. Read it from <see cref="Connection.CloseReason"/> or await <see cref="Connection.Closed"/>.
+/// Why a connection ended. Set once, by the first event that starts the end (first writer wins); later events never
+/// overwrite it, except that <see cref="HandlerFault"/> replaces <see cref="RemoteFin"/> (see the remarks). Read it from <see cref="Connection.CloseReason"/> or await <see cref="Connection.Closed"/>.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -17,7 +17,11 @@ namespace Synack.Connections;
 ///  oversize frame or exceeded cap                  LimitExceeded                 RST
 ///  a deadline passed                               Timeout                       RST
 ///  server drain closed or aborted the connection   ServerDrain                   FIN (idle) or RST (after timeout)
+///  the server's handler threw (a bug)              HandlerFault                  RST
 /// </code>
+/// One exception to "set once": <see cref="RemoteFin"/> says only that the peer finished sending, and a handler that then
+/// fails aborts the connection, so <see cref="HandlerFault"/> replaces it; a log or metric that said RemoteFin would claim a
+/// clean end where the peer got a reset (issue 15). Nothing else replaces a recorded reason.
 /// </remarks>
 public enum CloseReason
 {
@@ -50,4 +54,10 @@ public enum CloseReason
 
     /// <summary>The server was stopping: the connection was closed while idle or aborted when the drain timeout passed.</summary>
     ServerDrain,
+
+    /// <summary>
+    /// The handler threw something other than a <see cref="Errors.SynackException"/> (a bug): the connection was aborted (RST)
+    /// and the server raised <see cref="Server.SynackServer.HandlerFaulted"/>. Replaces <see cref="RemoteFin"/> if the peer's FIN came first.
+    /// </summary>
+    HandlerFault,
 }

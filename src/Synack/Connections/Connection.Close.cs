@@ -78,6 +78,22 @@ public sealed partial class Connection
         }
     }
 
+    /// <summary>
+    /// The handler threw <paramref name="fault"/> (a bug): counted in <c>synack.errors</c> (its type name, operation
+    /// <c>handler</c>) and aborted with <see cref="CloseReason.HandlerFault"/>, which replaces a <see cref="CloseReason.RemoteFin"/>
+    /// recorded before (see <see cref="Connections.CloseReason"/>) unless the connection is already closed.
+    /// </summary>
+    internal void AbortForHandlerFault(Exception fault)
+    {
+        Diagnostics.SynackMetrics.Error(fault.GetType().FullName ?? fault.GetType().Name, "handler", Metrics);
+        if (!TrySetCloseReason(CloseReason.HandlerFault) && !_closed.IsSet)
+        {
+            Interlocked.CompareExchange(ref _closeReason, (int)CloseReason.HandlerFault, (int)CloseReason.RemoteFin);
+        }
+
+        _engine.Abort();
+    }
+
     /// <summary>Aborts, recording <paramref name="reason"/> unless a reason was already recorded.</summary>
     internal void AbortCore(CloseReason reason)
     {

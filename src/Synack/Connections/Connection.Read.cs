@@ -118,6 +118,6 @@ public sealed partial class Connection
     SynackException IFrameHost.OnDecodeError(SynackException error)
     {
         AbortOnBadInput(error.Kind);
-        return new SynackException(error.Kind, "read", error.Detail, LocalEndPoint, RemoteEndPoint, error.SocketError, error);
+        return new SynackException(error.Kind, "read", error.Detail, LocalEndPoint, RemoteEndPoint, error.SocketError, error, Metrics);
     }
 }

@@ -38,6 +38,6 @@ public sealed partial class Connection
     void IFrameHost.OnFrameSent() => _engine.Meter.OnFrameSent();
 
     private SynackException WriteAfterCloseError() => CloseReason == CloseReason.RemoteReset
-        ? new SynackException(ErrorKind.Reset, "write", "connection reset by peer", LocalEndPoint, RemoteEndPoint, SocketError.ConnectionReset)
+        ? new SynackException(ErrorKind.Reset, "write", "connection reset by peer", LocalEndPoint, RemoteEndPoint, SocketError.ConnectionReset, null, Metrics)
         : new SynackException(ErrorKind.Closed, "write", $"connection is closed for sending ({CloseReason})", LocalEndPoint, RemoteEndPoint);
 }

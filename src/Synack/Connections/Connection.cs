@@ -43,6 +43,7 @@ public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Fr
         Id = Interlocked.Increment(ref s_nextId);
         LocalEndPoint = socket.LocalEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         RemoteEndPoint = socket.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+        Metrics = Diagnostics.ConnectionMetrics.For(isServer, LocalEndPoint, RemoteEndPoint);
         _engine = EngineChoice.Create(this, socket, options, timeProvider ?? TimeProvider.System, epoll, inlineHandler, preamble);
     }
 
@@ -110,25 +111,17 @@ public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Fr
     /// <summary>True for connections accepted by a server (metrics tag them <c>synack.side=server</c>).</summary>
     internal bool IsServer { get; }
 
+    /// <summary>The connections this one is counted with: its metric tags, and its place among the open ones once started.</summary>
+    internal Diagnostics.ConnectionMetrics Metrics { get; }
+
     /// <summary>The task that runs the server's handler for this connection; null for an inline handler.</summary>
     internal Task? HandlerTask { get; set; }
 
-    /// <summary>Links in the server's <see cref="Server.ConnectionSet"/> (set under its lock).</summary>
-    internal Connection? PreviousInSet { get; private set; }
+    /// <summary>Links in the server's <see cref="Server.ConnectionSet"/> (changed under its lock).</summary>
+    internal Server.ConnectionLinks ServerLinks;
 
-    /// <summary>Links in the server's <see cref="Server.ConnectionSet"/> (set under its lock).</summary>
-    internal Connection? NextInSet { get; private set; }
-
-    /// <summary>True while in a server's <see cref="Server.ConnectionSet"/>.</summary>
-    internal bool InSet { get; private set; }
-
-    /// <summary>Called by <see cref="Server.ConnectionSet"/> under its lock.</summary>
-    internal void SetLinks(Connection? previous, Connection? next, bool inSet)
-    {
-        PreviousInSet = previous;
-        NextInSet = next;
-        InSet = inSet;
-    }
+    /// <summary>Links in the live set of <see cref="Metrics"/> (changed under its lock).</summary>
+    internal Server.ConnectionLinks MetricLinks;
 
     /// <summary>True when an <see cref="Server.IInlineHandler"/> is served on the epoll loop (no pipes, no handler task).</summary>
     internal bool IsInline => _engine.IsInline;
@@ -142,7 +135,7 @@ public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Fr
         _engine.Configure();
         _startedAt = _engine.Time.GetTimestamp();
         _started = true;
-        Diagnostics.SynackMetrics.ConnectionOpened(Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint));
+        Diagnostics.SynackMetrics.ConnectionOpened(this);
         StartWatchdog();
         _engine.Start();
     }
@@ -169,24 +162,29 @@ public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Fr
 
     bool IConnectionEvents.TrySetCloseReason(CloseReason reason) => TrySetCloseReason(reason);
 
+    Diagnostics.ConnectionMetrics IConnectionEvents.Metrics => Metrics;
+
     void IConnectionEvents.OnHandlerDone(Exception? fault) => Owner?.OnHandlerDone(this, fault);
 
-    /// <summary>The engine closed the socket: record the reason (LocalClose unless one was), complete <see cref="Closed"/>, tell the owner.</summary>
+    /// <summary>
+    /// The engine closed the socket: record the reason (LocalClose unless one was), then the metrics, then complete
+    /// <see cref="Closed"/> and tell the owner. The metrics come first (a lock and four additions; a histogram record), so
+    /// that whoever awaits <see cref="Closed"/> and then reads the meter sees this connection as ended (issue 15).
+    /// </summary>
     void IConnectionEvents.OnReleased()
     {
         StopWatchdog();
         TrySetCloseReason(CloseReason.LocalClose);
-        if (_closed.TrySetResult(CloseReason))
+        try
         {
-            try
+            if (_started)
             {
-                if (_started)
-                {
-                    // The tags are made again rather than kept: they would cost every open connection ~150 bytes.
-                    Diagnostics.SynackMetrics.ConnectionClosed(Diagnostics.SynackMetrics.Tags(IsServer, LocalEndPoint, RemoteEndPoint), CloseReason, _engine.Time.GetElapsedTime(_startedAt), BytesReceived, BytesSent, FramesReceived, FramesSent);
-                }
+                Diagnostics.SynackMetrics.ConnectionClosed(this, CloseReason, _engine.Time.GetElapsedTime(_startedAt));
             }
-            finally
+        }
+        finally
+        {
+            if (_closed.TrySetResult(CloseReason))
             {
                 Owner?.OnClosed(this);
                 CancelConnectionClosed();

@@ -11,6 +11,9 @@ internal struct LazyCompletion<T>
 {
     private object? _state;
 
+    /// <summary>True once the result is set.</summary>
+    public bool IsSet => Volatile.Read(ref _state) is Task<T>;
+
     /// <summary>The task: completed once the result is set; otherwise one that completes when it is.</summary>
     public Task<T> Task
     {

@@ -46,24 +46,23 @@ public static class SocketErrors
     };
 
     /// <summary>Wraps a <see cref="SocketException"/> (or returns an existing <see cref="SynackException"/>) with context.</summary>
-    public static SynackException Wrap(Exception exception, string operation, EndPoint? local = null, EndPoint? remote = null)
-    {
-        switch (exception)
-        {
-            case SynackException synack:
-                return synack;
-            case SocketException socket:
-                return FromSocketError(socket.SocketErrorCode, operation, local, remote, socket);
-            case ObjectDisposedException:
-                return new SynackException(ErrorKind.Closed, operation, "connection closed", local, remote, SocketError.OperationAborted, exception);
-            case IOException { InnerException: SocketException inner }:
-                return FromSocketError(inner.SocketErrorCode, operation, local, remote, exception);
-            default:
-                return new SynackException(ErrorKind.Other, operation, exception.Message, local, remote, SocketError.SocketError, exception);
-        }
-    }
+    public static SynackException Wrap(Exception exception, string operation, EndPoint? local = null, EndPoint? remote = null) =>
+        Wrap(exception, operation, local, remote, metrics: null);
 
     /// <summary>Builds the exception for a socket error code.</summary>
     public static SynackException FromSocketError(SocketError error, string operation, EndPoint? local = null, EndPoint? remote = null, Exception? inner = null) =>
-        new(Classify(error), operation, Describe(error), local, remote, error, inner);
+        FromSocketError(error, operation, local, remote, inner, metrics: null);
+
+    /// <summary><see cref="Wrap(Exception, string, EndPoint?, EndPoint?)"/> for one connection, whose group tags the error's count.</summary>
+    internal static SynackException Wrap(Exception exception, string operation, EndPoint? local, EndPoint? remote, Diagnostics.ConnectionMetrics? metrics) => exception switch
+    {
+        SynackException synack => synack,
+        SocketException socket => FromSocketError(socket.SocketErrorCode, operation, local, remote, socket, metrics),
+        ObjectDisposedException => new SynackException(ErrorKind.Closed, operation, "connection closed", local, remote, SocketError.OperationAborted, exception, metrics),
+        IOException { InnerException: SocketException inner } => FromSocketError(inner.SocketErrorCode, operation, local, remote, exception, metrics),
+        _ => new SynackException(ErrorKind.Other, operation, exception.Message, local, remote, SocketError.SocketError, exception, metrics),
+    };
+
+    private static SynackException FromSocketError(SocketError error, string operation, EndPoint? local, EndPoint? remote, Exception? inner, Diagnostics.ConnectionMetrics? metrics) =>
+        new(Classify(error), operation, Describe(error), local, remote, error, inner, metrics);
 }

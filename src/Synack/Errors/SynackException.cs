@@ -15,6 +15,8 @@ namespace Synack.Errors;
 /// </remarks>
 public sealed class SynackException : IOException
 {
+    private int _uncounted;
+
     /// <summary>Creates an exception; prefer the static factories, which fill in the explanation.</summary>
     /// <param name="kind">The classified failure.</param>
     /// <param name="operation">The operation that failed: <c>connect</c>, <c>read</c>, <c>write</c>, <c>listen</c>, <c>accept</c>, <c>resolve</c>, <c>decode</c>, <c>close</c>.</param>
@@ -31,6 +33,23 @@ public sealed class SynackException : IOException
         EndPoint? remoteEndPoint = null,
         SocketError socketError = SocketError.Success,
         Exception? innerException = null)
+        : this(kind, operation, detail, localEndPoint, remoteEndPoint, socketError, innerException, metrics: null)
+    {
+    }
+
+    /// <summary>
+    /// An exception raised for one connection: <paramref name="metrics"/> (the connection's group) tags its count in
+    /// <c>synack.errors</c> like the connection instruments (issue 15).
+    /// </summary>
+    internal SynackException(
+        ErrorKind kind,
+        string operation,
+        string detail,
+        EndPoint? localEndPoint,
+        EndPoint? remoteEndPoint,
+        SocketError socketError,
+        Exception? innerException,
+        Diagnostics.ConnectionMetrics? metrics)
         : base(Format(kind, operation, detail, localEndPoint, remoteEndPoint), innerException)
     {
         Kind = kind;
@@ -39,16 +58,62 @@ public sealed class SynackException : IOException
         LocalEndPoint = localEndPoint;
         RemoteEndPoint = remoteEndPoint;
         SocketError = socketError;
-        if (innerException is not SynackException)
+        // One failure, one count (issue 15: an oversize line counted twice). An error that wraps another SynackException
+        // (the endpoints added to a decode error, a read that carries it) is the same failure: counted once, by whichever
+        // of the two first knows whose it is. A codec's error knows no connection: it waits for the one that claims it.
+        bool knowsWhose = metrics is not null || localEndPoint is not null || remoteEndPoint is not null;
+        if (innerException is SynackException inner ? inner.TakeUncounted() : true)
         {
-            // One failure, one count: an error that wraps another SynackException (the endpoints added to a decode error,
-            // a read that carries it) is the same failure, already counted (issue 15: an oversize line counted twice).
-            Diagnostics.SynackMetrics.Error(kind, operation);
+            if (knowsWhose)
+            {
+                Count(metrics);
+            }
+            else
+            {
+                _uncounted = 1;
+            }
         }
     }
 
     /// <summary>The classified failure.</summary>
     public ErrorKind Kind { get; }
+
+    /// <summary>
+    /// Counts this failure for <paramref name="metrics"/>' connection if nothing counted it yet: a codec's error, raised
+    /// with no connection, is counted by the connection whose handler it ended.
+    /// </summary>
+    internal void CountFor(Diagnostics.ConnectionMetrics metrics)
+    {
+        if (TakeUncounted())
+        {
+            Count(metrics);
+        }
+    }
+
+    private bool TakeUncounted() => Interlocked.Exchange(ref _uncounted, 0) == 1;
+
+    /// <summary>Counts this failure, tagged with its connection's group, or else with the side its operation implies.</summary>
+    private void Count(Diagnostics.ConnectionMetrics? metrics)
+    {
+        if (Kind == ErrorKind.Closed)
+        {
+            return; // this side closed first: not an error
+        }
+
+        string? side = Operation switch
+        {
+            "connect" or "resolve" => "client",
+            "listen" or "accept" => "server",
+            _ => null,
+        };
+        metrics ??= side switch
+        {
+            "client" when RemoteEndPoint is not null => Diagnostics.ConnectionMetrics.For(server: false, RemoteEndPoint, RemoteEndPoint),
+            "server" when LocalEndPoint is not null => Diagnostics.ConnectionMetrics.For(server: true, LocalEndPoint, LocalEndPoint),
+            _ => null,
+        };
+        Diagnostics.SynackMetrics.Error(Kind.ToString(), Operation, metrics, side);
+    }
 
     /// <summary>The operation that failed (<c>connect</c>, <c>read</c>, <c>write</c>, ...).</summary>
     public string Operation { get; }
@@ -85,8 +150,10 @@ public sealed class SynackException : IOException
 
     /// <summary>Builds an exception for a frame cut short by end-of-stream.</summary>
     public static SynackException Truncated(long bufferedBytes, EndPoint? local = null, EndPoint? remote = null) =>
-        new(ErrorKind.TruncatedFrame, "decode",
-            $"end of stream after {bufferedBytes} byte(s) of an incomplete frame", local, remote);
+        new(ErrorKind.TruncatedFrame, "decode", TruncatedDetail(bufferedBytes), local, remote);
+
+    /// <summary>What <see cref="Truncated"/> says.</summary>
+    internal static string TruncatedDetail(long bufferedBytes) => $"end of stream after {bufferedBytes} byte(s) of an incomplete frame";
 
     /// <summary>The advice appended to messages of this kind; empty when there is none worth giving.</summary>
     public static string Advice(ErrorKind kind) => kind switch

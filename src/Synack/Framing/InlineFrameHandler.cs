@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using Synack.Connections;
 using Synack.Errors;
 using Synack.Server;
@@ -69,9 +70,9 @@ public abstract class InlineFrameHandler<T> : IInlineHandler
 
         if (reader.Remaining > Decoder.MaxFrameLength)
         {
-            throw SynackException.Limit(
+            throw new SynackException(ErrorKind.LimitExceeded, "decode",
                 $"{reader.Remaining} bytes buffered without a complete frame; the maximum frame length is {Decoder.MaxFrameLength}",
-                connection?.LocalEndPoint, connection?.RemoteEndPoint);
+                connection?.LocalEndPoint, connection?.RemoteEndPoint, SocketError.Success, null, connection?.Metrics);
         }
 
         return reader.Consumed;
@@ -85,7 +86,8 @@ public abstract class InlineFrameHandler<T> : IInlineHandler
     {
         if (!unconsumed.IsEmpty)
         {
-            throw SynackException.Truncated(unconsumed.Length, connection.LocalEndPoint, connection.RemoteEndPoint);
+            throw new SynackException(ErrorKind.TruncatedFrame, "decode", SynackException.TruncatedDetail(unconsumed.Length),
+                connection.LocalEndPoint, connection.RemoteEndPoint, SocketError.Success, null, connection.Metrics);
         }
     }
 

@@ -7,12 +7,18 @@ namespace Synack.Server;
 /// The connections a server is serving: an intrusive doubly-linked list threaded through the connections themselves
 /// (two references each) instead of a dictionary node and bucket per connection, so that serving 10,000 idle
 /// connections costs as little as it can. Add, remove and snapshot under one lock; they happen per accept and close.
+/// A connection has two pairs of links (<see cref="ConnectionLinks"/>): one for its server's set, one for the live set of
+/// its metric group (<see cref="Diagnostics.ConnectionMetrics"/>), so it can be in one of each at once.
 /// </summary>
 internal sealed class ConnectionSet
 {
     private readonly object _gate = new();
+    private readonly bool _metrics;
     private Connection? _head;
     private int _count;
+
+    /// <summary>A set threaded through the server links, or (<paramref name="metrics"/>) the metric group's links.</summary>
+    public ConnectionSet(bool metrics = false) => _metrics = metrics;
 
     /// <summary>How many connections are in the set.</summary>
     public int Count => Volatile.Read(ref _count);
@@ -22,10 +28,10 @@ internal sealed class ConnectionSet
     {
         lock (_gate)
         {
-            connection.SetLinks(null, _head, inSet: true);
+            Links(connection) = new ConnectionLinks(null, _head, InSet: true);
             if (_head is not null)
             {
-                _head.SetLinks(connection, _head.NextInSet, inSet: true);
+                Links(_head).Previous = connection;
             }
 
             _head = connection;
@@ -38,23 +44,28 @@ internal sealed class ConnectionSet
     {
         lock (_gate)
         {
-            if (!connection.InSet)
+            ref ConnectionLinks links = ref Links(connection);
+            if (!links.InSet)
             {
                 return false;
             }
 
-            Connection? previous = connection.PreviousInSet, next = connection.NextInSet;
+            Connection? previous = links.Previous, next = links.Next;
             if (previous is null)
             {
                 _head = next;
             }
             else
             {
-                previous.SetLinks(previous.PreviousInSet, next, inSet: true);
+                Links(previous).Next = next;
             }
 
-            next?.SetLinks(previous, next.NextInSet, inSet: true);
-            connection.SetLinks(null, null, inSet: false);
+            if (next is not null)
+            {
+                Links(next).Previous = previous;
+            }
+
+            links = default;
             _count--;
             return true;
         }
@@ -67,7 +78,7 @@ internal sealed class ConnectionSet
         {
             var all = new Connection[_count];
             int i = 0;
-            for (Connection? c = _head; c is not null; c = c.NextInSet)
+            for (Connection? c = _head; c is not null; c = Links(c).Next)
             {
                 all[i++] = c;
             }
@@ -89,7 +100,7 @@ internal sealed class ConnectionSet
             count = _count;
             snapshot = ArrayPool<Connection>.Shared.Rent(Math.Max(count, 1));
             int i = 0;
-            for (Connection? c = _head; c is not null; c = c.NextInSet)
+            for (Connection? c = _head; c is not null; c = Links(c).Next)
             {
                 snapshot[i++] = c;
             }
@@ -107,4 +118,27 @@ internal sealed class ConnectionSet
             ArrayPool<Connection>.Shared.Return(snapshot, clearArray: true);
         }
     }
+
+    /// <summary>
+    /// Adds up <paramref name="value"/> over the connections now in the set, under its lock: for the metric groups, whose
+    /// readings must see each connection once, live or ended. <paramref name="value"/> must be quick and take no lock.
+    /// </summary>
+    public long Sum(Func<Connection, long> value)
+    {
+        long total = 0;
+        lock (_gate)
+        {
+            for (Connection? c = _head; c is not null; c = Links(c).Next)
+            {
+                total += value(c);
+            }
+        }
+
+        return total;
+    }
+
+    private ref ConnectionLinks Links(Connection connection) => ref _metrics ? ref connection.MetricLinks : ref connection.ServerLinks;
 }
+
+/// <summary>A connection's place in one <see cref="ConnectionSet"/>: its neighbours, and whether it is in the set at all.</summary>
+internal record struct ConnectionLinks(Connection? Previous, Connection? Next, bool InSet);

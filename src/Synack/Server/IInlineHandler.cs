@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using Synack.Connections;
 using Synack.Errors;
 
@@ -64,7 +65,7 @@ public interface IInlineHandler
         {
             throw new SynackException(ErrorKind.TruncatedFrame, "read",
                 $"the peer closed the connection in the middle of a message ({unconsumed.Length} byte(s) unconsumed)",
-                connection.LocalEndPoint, connection.RemoteEndPoint);
+                connection.LocalEndPoint, connection.RemoteEndPoint, SocketError.Success, null, connection.Metrics);
         }
     }
 

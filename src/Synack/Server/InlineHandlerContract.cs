@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Synack.Connections;
 using Synack.Errors;
@@ -47,7 +48,7 @@ internal static class InlineHandlerContract
     /// <summary>The error for a handler that left <paramref name="unconsumed"/> bytes, the cap (bad input: the connection is aborted).</summary>
     public static SynackException OverCap(long unconsumed, Connection connection) =>
         new(ErrorKind.LimitExceeded, "read", $"the handler left {unconsumed} byte(s) unconsumed, the MaxReadBufferSize limit",
-            connection.LocalEndPoint, connection.RemoteEndPoint);
+            connection.LocalEndPoint, connection.RemoteEndPoint, SocketError.Success, null, connection.Metrics);
 
     /// <summary>What the handler's exception <paramref name="e"/> means; <paramref name="abortReason"/> is the close reason for <see cref="HandlerFailure.BadInput"/>.</summary>
     public static HandlerFailure Classify(Exception e, out CloseReason abortReason)

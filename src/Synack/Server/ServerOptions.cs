@@ -110,13 +110,16 @@ public sealed class ServerOptions
     /// <summary>Options applied to every accepted connection.</summary>
     public ConnectionOptions Connection { get; set; } = new();
 
-    /// <summary>Adds an endpoint (<see cref="IPEndPoint"/> or <see cref="UnixDomainSocketEndPoint"/>); returns this for chaining.</summary>
+    /// <summary>
+    /// Adds an endpoint (<see cref="IPEndPoint"/>, <see cref="UnixDomainSocketEndPoint"/>, or an <see cref="InheritedEndPoint"/>
+    /// for sockets handed in by systemd or a parent); returns this for chaining.
+    /// </summary>
     public ServerOptions Listen(EndPoint endPoint)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
-        if (endPoint is not (IPEndPoint or UnixDomainSocketEndPoint))
+        if (endPoint is not (IPEndPoint or UnixDomainSocketEndPoint or InheritedEndPoint))
         {
-            throw new ArgumentException($"Listen on an IPEndPoint or a UnixDomainSocketEndPoint, not a {endPoint.GetType().Name}.", nameof(endPoint));
+            throw new ArgumentException($"Listen on an IPEndPoint, a UnixDomainSocketEndPoint or an InheritedEndPoint, not a {endPoint.GetType().Name}.", nameof(endPoint));
         }
 
         EndPoints.Add(endPoint);
@@ -126,8 +129,8 @@ public sealed class ServerOptions
     /// <summary>Adds an endpoint from an address and port; returns this for chaining.</summary>
     public ServerOptions Listen(IPAddress address, int port) => Listen(new IPEndPoint(address, port));
 
-    /// <summary>Adds an endpoint written as text (<c>127.0.0.1:7000</c>, <c>[::]:7000</c>, <c>*:7000</c>, <c>unix:/run/app.sock</c>;
-    /// see <see cref="ListenAddress"/>); returns this for chaining.</summary>
+    /// <summary>Adds an endpoint written as text (<c>127.0.0.1:7000</c>, <c>[::]:7000</c>, <c>*:7000</c>, <c>unix:/run/app.sock</c>,
+    /// <c>systemd:</c>, <c>fd:3</c>; see <see cref="ListenAddress"/>); returns this for chaining.</summary>
     /// <exception cref="FormatException">The text is malformed or names a host instead of an address.</exception>
     public ServerOptions Listen(string address) => Listen(ListenAddress.Parse(address));
 

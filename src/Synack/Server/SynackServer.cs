@@ -77,7 +77,8 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
 
     /// <summary>
     /// The bound endpoints, in the order of <see cref="ServerOptions.EndPoints"/>: <see cref="IPEndPoint"/>s with the real
-    /// port when port 0 was requested, and <see cref="UnixDomainSocketEndPoint"/>s. Empty before <see cref="Start()"/>.
+    /// port when port 0 was requested, and <see cref="UnixDomainSocketEndPoint"/>s; an <see cref="InheritedEndPoint"/> shows
+    /// as the address of each socket it names (<c>systemd:</c> may name several). Empty before <see cref="Start()"/>.
     /// </summary>
     public IReadOnlyList<EndPoint> LocalEndPoints { get; private set; } = Array.Empty<EndPoint>();
 
@@ -125,7 +126,7 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
             {
                 foreach (EndPoint endPoint in _options.EndPoints)
                 {
-                    _listeners.Add(ListenSocket.Create(endPoint, _options.Backlog, _options.ReusePort, _options.DualMode));
+                    _listeners.AddRange(ListenSocket.CreateAll(endPoint, _options.Backlog, _options.ReusePort, _options.DualMode));
                 }
             }
             catch
@@ -342,6 +343,7 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
         catch (Errors.SynackException e)
         {
             connection.AbortCore(e.Kind == Errors.ErrorKind.LimitExceeded ? CloseReason.LimitExceeded : CloseReason.ProtocolError);
+            e.CountFor(connection.Metrics);
             throw;
         }
         catch (SocketException)
@@ -382,7 +384,7 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
     {
         if (fault is not null)
         {
-            connection.AbortCore(CloseReason.LocalAbort);
+            connection.AbortForHandlerFault(fault);
             ReportHandlerFault(connection, fault);
         }
 
@@ -455,11 +457,19 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
         catch (Exception e) when (e is Errors.SynackException or OperationCanceledException)
         {
             // The peer misbehaved or vanished, or the handler was cancelled: this connection ends, the server goes on.
+            (e as Errors.SynackException)?.CountFor(connection.Metrics); // a codec's error the handler let through
         }
         catch (Exception e)
         {
-            connection.AbortCore(CloseReason.LocalAbort);
-            HandlerFaulted?.Invoke(connection, e);
+            // Reported before the abort, so that the fault is logged before the close it causes (issue 15).
+            try
+            {
+                HandlerFaulted?.Invoke(connection, e);
+            }
+            finally
+            {
+                connection.AbortForHandlerFault(e);
+            }
         }
         finally
         {

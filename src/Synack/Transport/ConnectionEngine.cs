@@ -220,7 +220,7 @@ internal abstract class ConnectionEngine
                 Host.LocalEndPoint, Host.RemoteEndPoint, SocketError.OperationAborted, e);
         }
 
-        SynackException error = SocketErrors.Wrap(e, operation, Host.LocalEndPoint, Host.RemoteEndPoint);
+        SynackException error = SocketErrors.Wrap(e, operation, Host.LocalEndPoint, Host.RemoteEndPoint, Host.Metrics);
         if (error.IsConnectionLost)
         {
             Host.TrySetCloseReason(CloseReason.RemoteReset);

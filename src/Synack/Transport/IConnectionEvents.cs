@@ -19,6 +19,9 @@ internal interface IConnectionEvents
     /// <summary>The peer's endpoint, for errors.</summary>
     EndPoint RemoteEndPoint { get; }
 
+    /// <summary>The connection's metric group, which tags the errors raised for it.</summary>
+    Diagnostics.ConnectionMetrics Metrics { get; }
+
     /// <summary>The recorded close reason, or <see cref="CloseReason.None"/>.</summary>
     CloseReason CloseReason { get; }
 

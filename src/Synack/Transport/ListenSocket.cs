@@ -11,6 +11,54 @@ internal static class ListenSocket
     private const int SoReuseAddr = 2;    // Linux SO_REUSEADDR
     private const int SoReusePort = 15;   // Linux SO_REUSEPORT
 
+    /// <summary>
+    /// The listening sockets for one endpoint: one bound here (<see cref="Create"/>), or for an
+    /// <see cref="Server.InheritedEndPoint"/> the inherited sockets it names (<c>systemd:</c> may name several).
+    /// </summary>
+    public static IEnumerable<Socket> CreateAll(EndPoint endPoint, int backlog, bool reusePort, bool dualMode)
+    {
+        if (endPoint is not Server.InheritedEndPoint inherited)
+        {
+            return [Create(endPoint, backlog, reusePort, dualMode)];
+        }
+
+        try
+        {
+            int[] descriptors = inherited.Descriptor is { } fd ? [fd] : Server.SystemdSockets.Take(inherited.Name).Select(s => s.Descriptor).ToArray();
+            return descriptors.Select(d => Adopt(d, inherited)).ToArray();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new SynackException(ErrorKind.Other, "listen", e.Message, endPoint, null, SocketError.Success, e);
+        }
+    }
+
+    /// <summary>
+    /// Wraps an inherited descriptor: it must be a listening stream socket. Marked close-on-exec, as sd_listen_fds does,
+    /// so a child process does not hold it open.
+    /// </summary>
+    private static Socket Adopt(int descriptor, EndPoint endPoint)
+    {
+        Socket socket;
+        try
+        {
+            socket = new Socket(new SafeSocketHandle(descriptor, ownsHandle: true));
+        }
+        catch (SocketException e)
+        {
+            throw new SynackException(ErrorKind.Other, "listen", $"descriptor {descriptor} is not a socket ({e.SocketErrorCode})", endPoint, null, e.SocketErrorCode, e);
+        }
+
+        if (socket.SocketType != SocketType.Stream || socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection) is 0 or false)
+        {
+            socket.Dispose();
+            throw new SynackException(ErrorKind.Other, "listen", $"descriptor {descriptor} is not a listening stream socket", endPoint);
+        }
+
+        CloseOnExec.Set(descriptor);
+        return socket;
+    }
+
     /// <summary>Binds and listens. Throws <see cref="SynackException"/> (kind <see cref="ErrorKind.AddressInUse"/> when taken).</summary>
     /// <remarks>
     /// .NET's <see cref="SocketOptionName.ReuseAddress"/> sets SO_REUSEADDR <em>and</em> SO_REUSEPORT on Unix, which would let

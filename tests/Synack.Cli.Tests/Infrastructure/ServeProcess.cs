@@ -25,7 +25,14 @@ internal sealed class ServeProcess(Process process, IPEndPoint endPoint, Capturi
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "Synack.Cli.dll");
         string command = $"{shellPrefix} exec dotnet '{cli}' serve {string.Join(' ', args)} --listen 127.0.0.1:0";
-        var start = new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        return await StartAsync(new ProcessStartInfo("bash", ["-c", command]));
+    }
+
+    /// <summary>Starts a process that runs <c>serve</c> (standard output and error are redirected here) and waits until it listens.</summary>
+    public static async Task<ServeProcess> StartAsync(ProcessStartInfo start)
+    {
+        start.RedirectStandardError = true;
+        start.RedirectStandardOutput = true;
         Process process = Process.Start(start)!;
         var log = new CapturingWriter();
         Task pump = Task.Run(async () =>

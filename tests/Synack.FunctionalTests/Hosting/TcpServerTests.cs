@@ -173,7 +173,9 @@ public sealed class TcpServerTests
         Assert.Contains($"Information Synack.Server: Server Echo listening on unix:{path}", all);
         Assert.Contains("Debug Synack.Server: Connection #", all);
         Assert.Contains("closed: RemoteFin, 3 B in, ", all);
-        Assert.Contains("closed: LocalAbort", all);
+        Assert.Contains("closed: HandlerFault", all);
+        Assert.True(all.IndexOf("handler failed", StringComparison.Ordinal) < all.IndexOf("closed: HandlerFault", StringComparison.Ordinal),
+            "the fault is logged before the close it caused (issue 15)");
         Assert.Contains("Error Synack.Server: Connection #", all);
         Assert.Contains("handler failed InvalidOperationException: handler bug on purpose", all);
         // The two connections may still be finishing their close when the host stops: they count as drained then.

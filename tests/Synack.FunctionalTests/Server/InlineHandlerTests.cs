@@ -206,7 +206,7 @@ public sealed class InlineHandlerTests
 
         Assert.Equal("boom", (await faulted.Task.Within()).Message);
         await Assert.ThrowsAsync<SocketException>(() => buggy.ReadToEndAsync());
-        Assert.Equal(CloseReason.LocalAbort, await handler.Of(buggy).ClosedWithin());
+        Assert.Equal(CloseReason.HandlerFault, await handler.Of(buggy).ClosedWithin());
         Assert.Equal("ok after\n", await AskAsync(other, "after"));
     }
 

@@ -29,7 +29,7 @@ public sealed class InlineOnClosedTests
                 data.Add(transport, "reset", CloseReason.RemoteReset);
                 data.Add(transport, "close", CloseReason.LocalClose);
                 data.Add(transport, "abort", CloseReason.LocalAbort);
-                data.Add(transport, "bug", CloseReason.LocalAbort);
+                data.Add(transport, "bug", CloseReason.HandlerFault);
             }
 
             return data;

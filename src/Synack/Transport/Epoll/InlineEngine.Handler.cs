@@ -136,6 +136,7 @@ internal sealed partial class InlineEngine
     /// </summary>
     private void HandlerFailed(Exception e, InlineOutput output)
     {
+        (e as SynackException)?.CountFor(Host.Metrics); // a codec's error the handler let through: this connection's
         switch (InlineHandlerContract.Classify(e, out CloseReason abortReason))
         {
             case HandlerFailure.BadInput:

@@ -34,13 +34,13 @@ internal sealed partial class PipesEngine
             await ssl.DisposeAsync().ConfigureAwait(false);
             Abort(CloseReason.Timeout);
             throw new SynackException(ErrorKind.TimedOut, "tls", $"no TLS handshake within {timeout.TotalSeconds:0.###} s",
-                Host.LocalEndPoint, Host.RemoteEndPoint, SocketError.TimedOut, e);
+                Host.LocalEndPoint, Host.RemoteEndPoint, SocketError.TimedOut, e, Host.Metrics);
         }
         catch (Exception e) when (e is AuthenticationException or IOException or SocketException)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
             Abort(CloseReason.ProtocolError);
-            throw new SynackException(ErrorKind.Tls, "tls", e.Message, Host.LocalEndPoint, Host.RemoteEndPoint, SocketError.Success, e);
+            throw new SynackException(ErrorKind.Tls, "tls", e.Message, Host.LocalEndPoint, Host.RemoteEndPoint, SocketError.Success, e, Host.Metrics);
         }
 
         _stream = new TlsByteStream(ssl, _socketStream);
