@@ -17,7 +17,13 @@ internal static class AsyncEchoClient
         Connection[] all = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => SynackClient.ConnectAsync("127.0.0.1", port, options)));
         long start = Stopwatch.GetTimestamp();
         long measureFrom = start + Stopwatch.Frequency, measureUntil = measureFrom + (long)(seconds * Stopwatch.Frequency);
-        var runs = all.Select((c, i) => Task.Run(() => RunOne(c, i, pipeline, size, measureFrom, measureUntil))).ToArray();
+        // SYNACK_CLIENT_READS=pipe: each connection reads what has arrived through its PipeReader (Connection.Input) and
+        // sends the replacements for every whole reply in one SendAsync: the batch shape refbench's loadgen has (one
+        // recv() and one send() per batch). The default is one ReadExactlyAsync and one SendAsync per message.
+        bool batch = Environment.GetEnvironmentVariable("SYNACK_CLIENT_READS") == "pipe";
+        var runs = all.Select((c, i) => Task.Run(() => batch
+            ? RunBatched(c, i, pipeline, size, measureFrom, measureUntil)
+            : RunOne(c, i, pipeline, size, measureFrom, measureUntil))).ToArray();
         (long Messages, long Errors, List<long> Latencies)[] results = await Task.WhenAll(runs);
         foreach (Connection c in all)
         {
@@ -27,7 +33,7 @@ internal static class AsyncEchoClient
         long messages = results.Sum(r => r.Messages), errors = results.Sum(r => r.Errors);
         long[] latencies = results.SelectMany(r => r.Latencies).Order().ToArray();
         double p99 = latencies.Length == 0 ? 0 : latencies[(int)(latencies.Length * 0.99)] * 1e6 / Stopwatch.Frequency;
-        Console.WriteLine($"RESULT label=async-client conns={connections} pipe={pipeline} size={size} msgs={messages} msgs_per_s={messages / seconds:F0} p99_us={p99:F1} errors={errors}");
+        Console.WriteLine($"RESULT label=async-client{(batch ? "-pipe" : "")} conns={connections} pipe={pipeline} size={size} msgs={messages} msgs_per_s={messages / seconds:F0} p99_us={p99:F1} errors={errors}");
         return errors == 0 ? 0 : 1;
     }
 
@@ -75,6 +81,78 @@ internal static class AsyncEchoClient
 
                 sentAt[next % pipeline] = now;
                 await connection.SendAsync(Fill(sent, id, next++));
+            }
+        }
+        catch (Synack.Errors.SynackException)
+        {
+            return (measured, 1, latencies);
+        }
+    }
+
+    private static async Task<(long, long, List<long>)> RunBatched(Connection connection, int id, int pipeline, int size, long measureFrom, long measureUntil)
+    {
+        byte[] expected = new byte[size], reply = new byte[size];
+        byte[] outgoing = new byte[size * pipeline];
+        var sentAt = new long[pipeline];
+        var latencies = new List<long>();
+        long next = 0, received = 0, measured = 0;
+        System.IO.Pipelines.PipeReader input = connection.Input;
+        try
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (; next < pipeline; next++)
+            {
+                sentAt[next % pipeline] = start;
+                Fill(expected, id, next).CopyTo(outgoing, (int)next * size);
+            }
+
+            await connection.SendAsync(outgoing.AsMemory(0, pipeline * size));
+            while (true)
+            {
+                System.IO.Pipelines.ReadResult result = await input.ReadAsync();
+                System.Buffers.ReadOnlySequence<byte> buffer = result.Buffer;
+                long now = Stopwatch.GetTimestamp();
+                int replies = (int)Math.Min(buffer.Length / size, int.MaxValue);
+                var reader = new System.Buffers.SequenceReader<byte>(buffer);
+                int queued = 0;
+                for (int k = 0; k < replies; k++)
+                {
+                    reader.TryCopyTo(reply);
+                    reader.Advance(size);
+                    if (!reply.AsSpan().SequenceEqual(Fill(expected, id, received)))
+                    {
+                        return (measured, 1, latencies);
+                    }
+
+                    if (now >= measureFrom && now < measureUntil)
+                    {
+                        measured++;
+                        if (latencies.Count < 1_000_000)
+                        {
+                            latencies.Add(now - sentAt[received % pipeline]);
+                        }
+                    }
+
+                    received++;
+                    sentAt[next % pipeline] = now;
+                    Fill(expected, id, next++).CopyTo(outgoing, queued++ * size);
+                }
+
+                input.AdvanceTo(reader.Position, buffer.End);
+                if (now >= measureUntil)
+                {
+                    return (measured, 0, latencies);
+                }
+
+                if (result.IsCompleted)
+                {
+                    return (measured, 1, latencies); // the server closed early
+                }
+
+                if (queued > 0)
+                {
+                    await connection.SendAsync(outgoing.AsMemory(0, queued * size));
+                }
             }
         }
         catch (Synack.Errors.SynackException)
