@@ -51,6 +51,8 @@ public static class SynackMetrics
     private static readonly Counter<long> Sent = Meter.CreateCounter<long>("synack.connection.sent", "By", "Bytes sent, added when a connection ends.");
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("synack.connection.rejected", "{connection}", "Connections turned away by MaxConnections.");
     private static readonly Counter<long> Paused = Meter.CreateCounter<long>("synack.accept.paused", "{pause}", "Times a server paused accepting for lack of descriptors.");
+    private static readonly Counter<long> OverloadPausedCount = Meter.CreateCounter<long>("synack.overload.paused", "{connection}", "Connections whose reading a server paused for its buffer budget (MaxBufferedBytes).");
+    private static readonly Counter<long> OverloadShedCount = Meter.CreateCounter<long>("synack.overload.shed", "{connection}", "Connections a server aborted because it stayed over its buffer budget (MaxBufferedBytes).");
     private static readonly Counter<long> FramesReceived = Meter.CreateCounter<long>("synack.frames.received", "{frame}", "Frames decoded, added when a connection ends.");
     private static readonly Counter<long> FramesSent = Meter.CreateCounter<long>("synack.frames.sent", "{frame}", "Frames sent, added when a connection ends.");
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>("synack.errors", "{error}", "Failed operations by error kind and operation.");
@@ -105,6 +107,10 @@ public static class SynackMetrics
 
     internal static void ConnectionRejected(EndPoint listener) =>
         Rejected.Add(1, Tags(server: true, listener, listener));
+
+    internal static void OverloadPaused() => OverloadPausedCount.Add(1);
+
+    internal static void OverloadShed() => OverloadShedCount.Add(1);
 
     internal static void AcceptPaused(string reason) =>
         Paused.Add(1, new KeyValuePair<string, object?>("synack.pause_reason", reason));

@@ -29,8 +29,10 @@ internal sealed partial class PipesEngine
                 }
 
                 ReadOnlySequence<byte> buffer = result.Buffer;
+                AccountOutput(buffer.Length);
                 await _stream.SendAsync(buffer, this).ConfigureAwait(false);
                 reader.AdvanceTo(buffer.End);
+                AccountOutput(0);
                 if (result.IsCompleted)
                 {
                     await _stream.ShutdownOutputAsync().ConfigureAwait(false);
