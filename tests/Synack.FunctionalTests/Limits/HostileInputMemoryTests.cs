@@ -201,6 +201,36 @@ public sealed class HostileInputMemoryTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(AsyncEngines))]
+    public async Task AReaderThatExaminesEverythingAndAsksForMoreGetsItOneReadAtATimeUpToTheReadCap(Engine engine)
+    {
+        const int wanted = 300 * 1024; // far past one read: a raw reader that judges the bytes itself, consuming none yet
+        await using SynackServer server = Start(engine, async c =>
+        {
+            while (true)
+            {
+                System.IO.Pipelines.ReadResult read = await c.Input.ReadAsync();
+                if (read.Buffer.Length >= wanted)
+                {
+                    c.Input.AdvanceTo(read.Buffer.End);
+                    await c.SendAsync("ok"u8.ToArray());
+                    return;
+                }
+
+                c.Input.AdvanceTo(read.Buffer.Start, read.Buffer.End); // examined all, consumed nothing: more, please
+            }
+        }, _ => { });
+
+        using Socket peer = await Loopback.ConnectRawAsync(server.EndPoint());
+        await peer.SendAsync(new byte[wanted]).Within();
+        Assert.Equal("ok"u8.ToArray(), await peer.ReadExactlyAsync(2).Within());
+    }
+
+    public static TheoryData<Engine> AsyncEngines => Synack.Transport.Epoll.EpollLoop.IsSupported
+        ? new() { Engine.Sockets, Engine.EpollDirect, Engine.EpollPipes }
+        : new() { Engine.Sockets };
+
     private static SynackServer Start(Engine engine, ConnectionHandler handler, Action<ServerOptions> configure) => engine == Engine.EpollInline
         ? Loopback.StartServer(new InlineEcho(), SynackTransport.Epoll, configure)
         : Loopback.StartServer(handler, o =>

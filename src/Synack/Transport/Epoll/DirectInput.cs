@@ -171,9 +171,10 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
             _dispatchReads = 0;
             if (!_waiting)
             {
-                // Nobody is reading (a handler busy, or waiting for its flush): read ahead up to the cap, as a pipe's pump
-                // would, so two peers that each write before reading deadlock no sooner than on the pipes engine; a reset
-                // or FIN is found this way too. Past the cap the bytes wait in the kernel, and SO_ERROR tells a reset.
+                // Nobody is reading (a handler busy, or waiting for its flush): read ahead as a pipe's pump would, one read
+                // past what the reader examined (or the rest of an accepted frame), so two peers that each write before
+                // reading deadlock no sooner than on the pipes engine; a reset or FIN is found this way too. Past that the
+                // bytes wait in the kernel, and SO_ERROR tells a reset.
                 if (!_holding)
                 {
                     ReadAhead();
