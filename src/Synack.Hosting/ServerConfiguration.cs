@@ -12,7 +12,7 @@ namespace Synack.Hosting;
 /// <code>
 /// "Synack": { "Servers": { "Echo": {
 ///     "Listen": [ "127.0.0.1:7000", "[::1]:7000", "unix:/run/echo.sock" ],
-///     "Backlog": 512, "MaxConnections": 10000, "DrainTimeout": "00:00:30",
+///     "Backlog": 512, "MaxConnections": 10000, "MaxBufferedBytes": 268435456, "DrainTimeout": "00:00:30",
 ///     "Connection": { "IdleTimeout": "00:02:00", "KeepAlive": { "Idle": "00:00:30" },
 ///                     "MinSendRate": { "BytesPerSecond": 240, "Grace": "00:00:05" } } } } }
 /// </code>

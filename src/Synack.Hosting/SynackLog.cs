@@ -31,6 +31,9 @@ internal static partial class SynackLog
     [LoggerMessage(7, LogLevel.Warning, "Server {Server}: the host's shutdown timeout ran out; aborting the remaining connections")]
     public static partial void ShutdownTimedOut(ILogger logger, string server);
 
+    [LoggerMessage(9, LogLevel.Warning, "Server {Server}: connection {Connection} {Action} by the buffer budget: it held {ConnectionBytes} B, the server {TotalBytes} B of its {Budget} B (MaxBufferedBytes)")]
+    public static partial void BufferOverload(ILogger logger, string server, Connection connection, Synack.Server.BufferOverloadAction action, long connectionBytes, long totalBytes, long budget);
+
     [LoggerMessage(8, LogLevel.Warning, "Configuration '{Key}' = '{Value}' is read as {Days} day(s): a TimeSpan needs hh:mm:ss, e.g. '{Seconds}' for that many seconds")]
     public static partial void BareTimeSpan(ILogger logger, string key, string value, long days, string seconds);
 }

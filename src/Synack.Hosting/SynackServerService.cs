@@ -70,6 +70,7 @@ public sealed class SynackServerService : IHostedService, IAsyncDisposable
             ? SynackServer.Start(_options, _inlineHandler, _time)
             : SynackServer.Start(_options, _handler!, _time);
         server.HandlerFaulted += (connection, error) => SynackLog.HandlerFaulted(_logger, error, connection);
+        server.BufferOverload += e => SynackLog.BufferOverload(_logger, Name, e.Connection, e.Action, e.ConnectionBytes, e.TotalBytes, e.Budget);
         Server = server;
         foreach (System.Net.EndPoint endPoint in server.LocalEndPoints)
         {

@@ -7,7 +7,7 @@ using Synack.Server;
 namespace Synack.Cli.Serve;
 
 /// <summary>
-/// <c>synack serve [SERVICE] [--listen EP]... [--framing F] [--drain T] [--max-connections N] [--verbose]</c>: runs a
+/// <c>synack serve [SERVICE] [--listen EP]... [--framing F] [--drain T] [--max-connections N] [--max-buffered-bytes B] [--verbose]</c>: runs a
 /// service until Ctrl-C or SIGTERM, then drains gracefully and prints how many connections finished and how many were
 /// aborted. Connections turned away by the limit and pauses for lack of descriptors are logged (issue 14). Under systemd
 /// it listens on the sockets it was handed (<c>--listen systemd:</c>) and tells a <c>Type=notify</c> unit when it is ready
@@ -38,9 +38,14 @@ internal static class ServeCommand
             Description = $"most connections served at once; past it a client gets FIN, counted and logged once a second (0 = no limit, i.e. the library's largest, {ServerOptions.UnlimitedConnections})",
             DefaultValueFactory = _ => new ServerOptions().MaxConnections,
         };
+        var maxBuffered = new Option<long>("--max-buffered-bytes")
+        {
+            Description = "budget for bytes buffered across all connections (unread input + unsent output); past it the largest stop reading, then are shed, logged (0 = no budget; default a quarter of memory)",
+            DefaultValueFactory = _ => ServerOptions.DefaultMaxBufferedBytes,
+        };
         var transport = new Option<SynackTransport?>("--transport") { Description = "auto (default: epoll for echo and discard on Linux, sockets for the rest) | sockets (the runtime's engine) | epoll (direct epoll loops)" };
 
-        var command = new Command("serve", "run a TCP service until Ctrl-C / SIGTERM, then drain gracefully") { service, listen, framing, drain, maxConnections, verbose, transport };
+        var command = new Command("serve", "run a TCP service until Ctrl-C / SIGTERM, then drain gracefully") { service, listen, framing, drain, maxConnections, maxBuffered, verbose, transport };
         command.SetAction((parsed, cancellationToken) => RunAsync(
             console,
             ServiceCatalog.Find(parsed.GetValue(service)!),
@@ -48,6 +53,7 @@ internal static class ServeCommand
             parsed.GetResult(framing) is null ? null : parsed.GetValue(framing),
             Durations.Parse(parsed.GetValue(drain)!, "--drain"),
             parsed.GetValue(maxConnections),
+            parsed.GetValue(maxBuffered),
             parsed.GetValue(verbose),
             parsed.GetValue(transport),
             cancellationToken));
@@ -55,7 +61,7 @@ internal static class ServeCommand
     }
 
     private static async Task<int> RunAsync(
-        CliConsole console, IService service, string[] listen, FramingMode? framing, TimeSpan drainTimeout, int maxConnections, bool verbose,
+        CliConsole console, IService service, string[] listen, FramingMode? framing, TimeSpan drainTimeout, int maxConnections, long maxBuffered, bool verbose,
         SynackTransport? transport, CancellationToken stop)
     {
         if (framing is not null && framing != FramingMode.Raw && !service.TakesFraming)
@@ -63,7 +69,10 @@ internal static class ServeCommand
             throw new UsageException($"--framing applies to echo; '{service.Name}' has its own wire format");
         }
 
-        var options = new ServerOptions { DrainTimeout = drainTimeout, MaxConnections = ConnectionLimit(maxConnections) };
+        var options = new ServerOptions
+        {
+            DrainTimeout = drainTimeout, MaxConnections = ConnectionLimit(maxConnections), MaxBufferedBytes = BufferBudget(maxBuffered),
+        };
         options.Transport = transport ?? options.Transport;
         foreach (string endPoint in listen)
         {
@@ -85,6 +94,8 @@ internal static class ServeCommand
         var server = inline is not null
             ? SynackServer.Start(options, inline)
             : SynackServer.Start(options, Logged(service.Create(framing ?? FramingMode.Raw), log));
+        server.BufferOverload += e => log.Info(
+            $"{e.Connection} {(e.Action == BufferOverloadAction.Shed ? "shed (aborted)" : e.Action.ToString().ToLowerInvariant())}: it held {e.ConnectionBytes} B, the server {e.TotalBytes} B of its {e.Budget} B budget (--max-buffered-bytes)");
         server.HandlerFaulted += (connection, error) => log.Info($"{connection} handler failed: {error.GetType().Name}: {error.Message}");
         using var admission = new AdmissionLog(server, options.MaxConnections, log, TimeProvider.System);
         foreach (EndPoint endPoint in server.LocalEndPoints)
@@ -115,6 +126,14 @@ internal static class ServeCommand
     {
         0 => ServerOptions.UnlimitedConnections,
         < 0 or > ServerOptions.UnlimitedConnections => throw new UsageException($"--max-connections must be 0 (no limit) or 1 to {ServerOptions.UnlimitedConnections}, not {given}"),
+        _ => given,
+    };
+
+    /// <summary><c>--max-buffered-bytes</c>: 0 means no budget.</summary>
+    private static long BufferBudget(long given) => given switch
+    {
+        0 => ServerOptions.UnlimitedBufferedBytes,
+        < 64 * 1024 => throw new UsageException($"--max-buffered-bytes must be 0 (no budget) or at least 65536, not {given}"),
         _ => given,
     };
 

@@ -107,7 +107,11 @@ public sealed partial class Connection
 
     void IFrameHost.SetIdle(bool idle) => SetIdle(idle);
 
-    void IFrameHost.OnFrameIncomplete(long buffered) => OnFrameIncomplete(buffered);
+    void IFrameHost.OnFrameIncomplete(long buffered, long frameLength)
+    {
+        _engine.AcceptedFrameLength = frameLength;
+        OnFrameIncomplete(buffered);
+    }
 
     void IFrameHost.OnFrameEnded() => OnFrameEnded();
 

@@ -49,7 +49,11 @@ public sealed partial class Connection
     internal void OnFrameIncomplete(long buffered) => _engine.Meter.OnFrameIncomplete(buffered, _engine.Time.GetTimestamp());
 
     /// <summary>A frame helper completed a frame (or stopped reading): the frame clock stops.</summary>
-    internal void OnFrameEnded() => _engine.Meter.OnFrameEnded();
+    internal void OnFrameEnded()
+    {
+        _engine.AcceptedFrameLength = 0; // the next frame's header is unjudged again
+        _engine.Meter.OnFrameEnded();
+    }
 
     /// <summary>
     /// For an inline handler over pipes: a message completed (<paramref name="consumedAny"/>) restarts the frame clock,

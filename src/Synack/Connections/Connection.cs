@@ -27,6 +27,7 @@ public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Fr
     private static long s_nextId;
 
     private readonly ConnectionEngine _engine;
+    private readonly BufferBudget? _budget;
     private LazyCompletion<CloseReason> _closed;
     private LazyCancellation _closedToken;
     private LazyCancellation _stopRequested;
@@ -36,9 +37,11 @@ public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Fr
     private bool _started;
 
     internal Connection(Socket socket, ConnectionOptions options, TimeProvider? timeProvider = null, bool isServer = false,
-        Transport.Epoll.EpollLoop? epoll = null, Server.IInlineHandler? inlineHandler = null, bool preamble = false)
+        Transport.Epoll.EpollLoop? epoll = null, Server.IInlineHandler? inlineHandler = null, bool preamble = false,
+        BufferBudget? budget = null)
     {
         IsServer = isServer;
+        _budget = budget;
         Options = options;
         Id = Interlocked.Increment(ref s_nextId);
         LocalEndPoint = socket.LocalEndPoint ?? new IPEndPoint(IPAddress.None, 0);
@@ -46,6 +49,15 @@ public sealed partial class Connection : IAsyncDisposable, IConnectionEvents, Fr
         Metrics = Diagnostics.ConnectionMetrics.For(isServer, LocalEndPoint, RemoteEndPoint);
         _engine = EngineChoice.Create(this, socket, options, timeProvider ?? TimeProvider.System, epoll, inlineHandler, preamble);
     }
+
+    /// <summary>The owning server's buffer budget (<see cref="Server.ServerOptions.MaxBufferedBytes"/>), or null.</summary>
+    BufferBudget? IConnectionEvents.Budget => _budget;
+
+    /// <summary>Bytes this connection holds for the server's budget: input not consumed plus output not sent (as last counted).</summary>
+    internal long BufferedBytes => _engine.BufferedBytes;
+
+    /// <summary>Stops (or resumes) reading the socket for the server's buffer budget.</summary>
+    internal void PauseInput(bool paused) => _engine.PauseInput(paused);
 
     /// <summary>A process-unique number, for logs.</summary>
     public long Id { get; }

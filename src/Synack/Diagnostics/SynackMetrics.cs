@@ -54,6 +54,8 @@ public static class SynackMetrics
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300] });
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("synack.connection.rejected", "{connection}", "Connections turned away by MaxConnections.");
     private static readonly Counter<long> Paused = Meter.CreateCounter<long>("synack.accept.paused", "{pause}", "Times a server paused accepting for lack of descriptors.");
+    private static readonly Counter<long> OverloadPausedCount = Meter.CreateCounter<long>("synack.overload.paused", "{connection}", "Connections whose reading a server paused for its buffer budget (MaxBufferedBytes).");
+    private static readonly Counter<long> OverloadShedCount = Meter.CreateCounter<long>("synack.overload.shed", "{connection}", "Connections a server aborted because it stayed over its buffer budget (MaxBufferedBytes).");
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>("synack.errors", "{error}", "Failed operations by error kind and operation.");
 
     // Observed at collection time from the live connections and the totals of ended ones (ConnectionMetrics), so a
@@ -120,6 +122,10 @@ public static class SynackMetrics
 
     internal static void ConnectionRejected(EndPoint listener) =>
         Rejected.Add(1, ConnectionMetrics.For(server: true, listener, listener).Tags);
+
+    internal static void OverloadPaused() => OverloadPausedCount.Add(1);
+
+    internal static void OverloadShed() => OverloadShedCount.Add(1);
 
     internal static void AcceptPaused(string reason) =>
         Paused.Add(1, new KeyValuePair<string, object?>("synack.pause_reason", reason));

@@ -10,7 +10,7 @@ namespace Synack.Framing;
 /// +--------+--------+--------+
 /// </code>
 /// </summary>
-public sealed class FixedLengthCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>, ISequenceFrameEncoder
+public sealed class FixedLengthCodec : IFrameLengthDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>, ISequenceFrameEncoder
 {
     /// <summary>Creates a codec for frames of <paramref name="frameLength"/> bytes (1 byte to 1 GiB).</summary>
     public FixedLengthCodec(int frameLength) => FrameLength = Check.Range(frameLength, 1, 1 << 30);
@@ -22,13 +22,20 @@ public sealed class FixedLengthCodec : IFrameDecoder<ReadOnlySequence<byte>>, IF
     public long MaxFrameLength => FrameLength;
 
     /// <inheritdoc/>
-    public bool TryDecode(ref SequenceReader<byte> input, out ReadOnlySequence<byte> frame)
+    public bool TryDecode(ref SequenceReader<byte> input, out ReadOnlySequence<byte> frame) => TryDecode(ref input, out frame, out _);
+
+    /// <inheritdoc/>
+    /// <remarks>Every frame's length is known before its first byte: the record's.</remarks>
+    public bool TryDecode(ref SequenceReader<byte> input, out ReadOnlySequence<byte> frame, out long frameLength)
     {
         if (input.Remaining < FrameLength)
         {
             frame = default;
+            frameLength = FrameLength;
             return false;
         }
+
+        frameLength = 0;
 
         frame = input.UnreadSequence.Slice(0, FrameLength);
         input.Advance(FrameLength);

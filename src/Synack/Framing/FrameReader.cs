@@ -14,6 +14,7 @@ namespace Synack.Framing;
 ///  ReadAsync ──► release previous frame ──► decoder.TryDecode(buffered)
 ///                   ├─ frame           → Current = frame, return true  (frame valid until the next ReadAsync)
 ///                   ├─ need more       → buffered &gt; MaxFrameLength?  → LimitExceeded (connection aborted, RST)
+///                   │                    header accepted (IFrameLengthDecoder) → the host may buffer the whole frame
 ///                   │                    end of stream, nothing buffered → return false   (clean EOF, not an error)
 ///                   │                    end of stream, bytes buffered   → TruncatedFrame
 ///                   │                    otherwise await more bytes
@@ -27,6 +28,7 @@ public sealed class FrameReader<T>
 {
     private readonly PipeReader _input;
     private readonly IFrameDecoder<T> _decoder;
+    private readonly IFrameLengthDecoder<T>? _lengthDecoder; // the same decoder, when it reports an accepted header's length
     private readonly IFrameHost? _owner;
     private SequencePosition _consumed;
     private ReadOnlySequence<byte> _held; // the buffer the held frame came from (valid until the next AdvanceTo)
@@ -39,6 +41,7 @@ public sealed class FrameReader<T>
     {
         _input = input ?? throw new ArgumentNullException(nameof(input));
         _decoder = decoder ?? throw new ArgumentNullException(nameof(decoder));
+        _lengthDecoder = decoder as IFrameLengthDecoder<T>;
     }
 
     /// <summary>Reads frames from a connection: errors abort it with the matching close reason, and drain is honoured.</summary>
@@ -67,7 +70,7 @@ public sealed class FrameReader<T>
         {
             ReadOnlySequence<byte> rest = _held.Slice(_consumed);
             _holdingFrame = false; // a decode error advances the pipe itself: a later Release must not advance again
-            if (TryDecode(rest, out T frame, out SequencePosition consumed))
+            if (TryDecode(rest, out T frame, out SequencePosition consumed, out _))
             {
                 _owner?.OnFrameEnded();
                 _current = frame;
@@ -116,7 +119,7 @@ public sealed class FrameReader<T>
                 throw closing;
             }
 
-            if (TryDecode(buffer, out T frame, out SequencePosition consumed))
+            if (TryDecode(buffer, out T frame, out SequencePosition consumed, out long frameLength))
             {
                 _owner?.OnFrameEnded();
                 _current = frame;
@@ -130,14 +133,14 @@ public sealed class FrameReader<T>
             _bufferedAfterFrame = buffer.Length;
             if (buffer.Length > _decoder.MaxFrameLength)
             {
-                _input.AdvanceTo(buffer.Start, buffer.End);
+                _input.AdvanceTo(buffer.Start); // (nothing examined: an engine must not read on for a connection being aborted)
                 throw Fail(SynackException.Limit(
                     $"{buffer.Length} bytes buffered without a complete frame; the maximum frame length is {_decoder.MaxFrameLength}"));
             }
 
             if (_owner is not null && buffer.Length >= _owner.MaxReadBufferSize)
             {
-                _input.AdvanceTo(buffer.Start, buffer.End);
+                _input.AdvanceTo(buffer.Start);
                 throw Fail(SynackException.Limit(
                     $"{buffer.Length} bytes buffered without a complete frame; the read buffer cap is {_owner.MaxReadBufferSize}"));
             }
@@ -155,7 +158,9 @@ public sealed class FrameReader<T>
 
             if (!buffer.IsEmpty)
             {
-                _owner?.OnFrameIncomplete(buffer.Length); // starts the frame clock (FrameReadTimeout, MinReceiveRate)
+                // Starts the frame clock (FrameReadTimeout, MinReceiveRate) and, for an accepted header, lets the engine
+                // buffer the whole frame (unjudged input is held to one read: ConnectionOptions.MaxUnjudgedBytes).
+                _owner?.OnFrameIncomplete(buffer.Length, frameLength);
             }
 
             _input.AdvanceTo(buffer.Start, buffer.End);
@@ -204,18 +209,21 @@ public sealed class FrameReader<T>
         }
     }
 
-    private bool TryDecode(ReadOnlySequence<byte> buffer, out T frame, out SequencePosition consumed)
+    private bool TryDecode(ReadOnlySequence<byte> buffer, out T frame, out SequencePosition consumed, out long frameLength)
     {
         var reader = new SequenceReader<byte>(buffer);
         try
         {
-            bool done = _decoder.TryDecode(ref reader, out frame);
+            frameLength = 0;
+            bool done = _lengthDecoder is { } lengthDecoder
+                ? lengthDecoder.TryDecode(ref reader, out frame, out frameLength)
+                : _decoder.TryDecode(ref reader, out frame);
             consumed = reader.Position;
             return done;
         }
         catch (SynackException e)
         {
-            _input.AdvanceTo(buffer.Start, buffer.End);
+            _input.AdvanceTo(buffer.Start); // nothing examined: the engine reads no further for a frame refused
             throw Fail(e);
         }
     }

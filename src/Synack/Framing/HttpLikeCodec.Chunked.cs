@@ -7,9 +7,12 @@ namespace Synack.Framing;
 // The chunked body: chunk-size lines, data, the last chunk, trailers (validated, then ignored).
 public sealed partial class HttpLikeCodec
 {
-    private bool TryReadChunkedBody(ref SequenceReader<byte> probe, out ReadOnlyMemory<byte> body)
+    /// <summary>The chunks and trailers; when incomplete, <paramref name="knownLength"/> is the bytes from the body's start to the end of the chunk being received plus the last chunk (0 before the first chunk header).</summary>
+    private bool TryReadChunkedBody(ref SequenceReader<byte> probe, out ReadOnlyMemory<byte> body, out long knownLength)
     {
         body = default;
+        knownLength = 0;
+        long bodyStart = probe.Consumed;
         var chunks = new List<ReadOnlySequence<byte>>();
         long total = 0;
         while (true)
@@ -33,6 +36,7 @@ public sealed partial class HttpLikeCodec
 
             if (probe.Remaining < size + 2)
             {
+                knownLength = probe.Consumed - bodyStart + size + 2 + 5; // this chunk, its CRLF, then "0\r\n\r\n"
                 return false;
             }
 

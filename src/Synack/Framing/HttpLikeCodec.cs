@@ -22,7 +22,7 @@ namespace Synack.Framing;
 /// <see cref="HttpLikeOptions.MaxHeadLength"/> or with too many fields, a Content-Length or chunk-size sum past
 /// <see cref="HttpLikeOptions.MaxBodyLength"/>.
 /// </summary>
-public sealed partial class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFrameEncoder<HttpLikeMessage>
+public sealed partial class HttpLikeCodec : IFrameLengthDecoder<HttpLikeMessage>, IFrameEncoder<HttpLikeMessage>
 {
     private const int MaxChunkLineLength = 1024;
     private static readonly SearchValues<char> TokenChars =
@@ -40,12 +40,28 @@ public sealed partial class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFra
     public long MaxFrameLength => 2L * _options.MaxHeadLength + 2L * _options.MaxBodyLength + MaxChunkLineLength;
 
     /// <inheritdoc/>
-    public bool TryDecode(ref SequenceReader<byte> input, out HttpLikeMessage frame)
+    public bool TryDecode(ref SequenceReader<byte> input, out HttpLikeMessage frame) => TryDecode(ref input, out frame, out _);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Nothing is accepted before the whole head (at most <see cref="HttpLikeOptions.MaxHeadLength"/>); then the length is
+    /// the head plus the Content-Length, or, for a chunked body, everything up to the end of the chunk being received plus
+    /// the last chunk's 5 bytes (it grows as each chunk header is accepted).
+    /// </remarks>
+    public bool TryDecode(ref SequenceReader<byte> input, out HttpLikeMessage frame, out long frameLength)
     {
         frame = null!;
+        frameLength = 0;
         SequenceReader<byte> probe = input;
-        if (!TryDecodeHead(ref probe, out HttpLikeMessage head) || !TryDecodeBody(ref probe, head, out frame))
+        if (!TryDecodeHead(ref probe, out HttpLikeMessage head))
         {
+            return false;
+        }
+
+        long headLength = probe.Consumed - input.Consumed;
+        if (!TryDecodeBodyCore(ref probe, head, out frame, out long bodyLength))
+        {
+            frameLength = bodyLength == 0 ? 0 : headLength + bodyLength;
             return false;
         }
 
@@ -54,7 +70,7 @@ public sealed partial class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFra
     }
 
     /// <summary>
-    /// Decodes only the head (start line and header fields, validated as by <see cref="TryDecode"/>, framing headers
+    /// Decodes only the head (start line and header fields, validated as by <see cref="TryDecode(ref SequenceReader{byte}, out HttpLikeMessage)"/>, framing headers
     /// included) and advances past its blank line, before any of the body has arrived: a server needs it to answer
     /// <c>Expect: 100-continue</c>, or to tell a head over its limits (HTTP 431) from a body over its limit (413).
     /// </summary>
@@ -104,16 +120,21 @@ public sealed partial class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFra
     /// <returns>False when the body is incomplete (nothing consumed).</returns>
     /// <exception cref="SynackException"><see cref="ErrorKind.LimitExceeded"/> for a body (or trailer section) past its
     /// limit; <see cref="ErrorKind.ProtocolError"/> for malformed chunking or trailers.</exception>
-    public bool TryDecodeBody(ref SequenceReader<byte> input, HttpLikeMessage head, out HttpLikeMessage message)
+    public bool TryDecodeBody(ref SequenceReader<byte> input, HttpLikeMessage head, out HttpLikeMessage message) =>
+        TryDecodeBodyCore(ref input, head, out message, out _);
+
+    /// <summary><see cref="TryDecodeBody"/>; when incomplete, <paramref name="bodyLength"/> is the body's known length (0: not yet known).</summary>
+    private bool TryDecodeBodyCore(ref SequenceReader<byte> input, HttpLikeMessage head, out HttpLikeMessage message, out long bodyLength)
     {
         ArgumentNullException.ThrowIfNull(head);
         message = null!;
+        bodyLength = 0;
         SequenceReader<byte> probe = input;
         (long? contentLength, bool chunked) = BodyFraming(head.Headers);
         ReadOnlyMemory<byte> body;
         if (chunked)
         {
-            if (!TryReadChunkedBody(ref probe, out body))
+            if (!TryReadChunkedBody(ref probe, out body, out bodyLength))
             {
                 return false;
             }
@@ -128,6 +149,7 @@ public sealed partial class HttpLikeCodec : IFrameDecoder<HttpLikeMessage>, IFra
 
             if (probe.Remaining < length)
             {
+                bodyLength = length;
                 return false;
             }
 

@@ -26,8 +26,12 @@ internal interface IFrameHost
     /// <summary>Marks whether a reader waits at a frame boundary.</summary>
     void SetIdle(bool idle);
 
-    /// <summary>An incomplete frame of <paramref name="buffered"/> bytes waits for more: the frame clock runs.</summary>
-    void OnFrameIncomplete(long buffered);
+    /// <summary>
+    /// An incomplete frame of <paramref name="buffered"/> bytes waits for more: the frame clock runs. A
+    /// <paramref name="frameLength"/> above 0 is the whole frame's length, its header accepted by the decoder
+    /// (<see cref="IFrameLengthDecoder{T}"/>): the engine may buffer that much (up to the read cap); 0 means unjudged.
+    /// </summary>
+    void OnFrameIncomplete(long buffered, long frameLength);
 
     /// <summary>A frame was decoded: the frame clock stops.</summary>
     void OnFrameEnded();

@@ -20,7 +20,7 @@ namespace Synack.Framing;
 /// The encoder supports the common layout only: <c>LengthFieldOffset = 0</c> and the whole header stripped; it writes
 /// <c>body length − LengthAdjustment</c>.
 /// </remarks>
-public sealed class LengthFieldCodec : IFrameDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>, ISequenceFrameEncoder
+public sealed class LengthFieldCodec : IFrameLengthDecoder<ReadOnlySequence<byte>>, IFrameEncoder<ReadOnlyMemory<byte>>, ISequenceFrameEncoder
 {
     private readonly int _offset;
     private readonly int _width;
@@ -46,9 +46,14 @@ public sealed class LengthFieldCodec : IFrameDecoder<ReadOnlySequence<byte>>, IF
     public long MaxFrameLength => _offset + (_width == 0 ? VarInt.MaxLength : _width) + (long)_max;
 
     /// <inheritdoc/>
-    public bool TryDecode(ref SequenceReader<byte> input, out ReadOnlySequence<byte> frame)
+    public bool TryDecode(ref SequenceReader<byte> input, out ReadOnlySequence<byte> frame) => TryDecode(ref input, out frame, out _);
+
+    /// <inheritdoc/>
+    /// <remarks>The length reported is the header's plus the announced body's, once the header is readable and accepted.</remarks>
+    public bool TryDecode(ref SequenceReader<byte> input, out ReadOnlySequence<byte> frame, out long frameLength)
     {
         frame = default;
+        frameLength = 0;
         SequenceReader<byte> probe = input;
         if (probe.Remaining < _offset)
         {
@@ -68,25 +73,26 @@ public sealed class LengthFieldCodec : IFrameDecoder<ReadOnlySequence<byte>>, IF
             throw SynackException.Limit($"length field announces a {bodyLength}-byte body; the maximum frame length is {_max} bytes after the length field");
         }
 
-        Int128 frameLength = bodyLength + headerLength;
+        Int128 wholeLength = bodyLength + headerLength;
         if (bodyLength < 0)
         {
             throw SynackException.Protocol($"length field value {value} with adjustment {_adjustment} gives a negative body length");
         }
 
         long strip = _strip ?? headerLength;
-        if (strip > frameLength)
+        if (strip > wholeLength)
         {
-            throw SynackException.Protocol($"frame of {frameLength} bytes is shorter than the {strip} bytes to strip");
+            throw SynackException.Protocol($"frame of {wholeLength} bytes is shorter than the {strip} bytes to strip");
         }
 
-        if (input.Remaining < frameLength)
+        if (input.Remaining < wholeLength)
         {
+            frameLength = (long)wholeLength;
             return false;
         }
 
-        frame = input.UnreadSequence.Slice(strip, (long)frameLength - strip);
-        input.Advance((long)frameLength);
+        frame = input.UnreadSequence.Slice(strip, (long)wholeLength - strip);
+        input.Advance((long)wholeLength);
         return true;
     }
 

@@ -11,6 +11,7 @@ public sealed class ServerOptions
     private TimeSpan _drainTimeout = TimeSpan.FromSeconds(30);
     private int _maxConnections = 10_000;
     private int _descriptorReserve = DefaultDescriptorReserve;
+    private long _maxBufferedBytes = DefaultMaxBufferedBytes;
 
     /// <summary>The default <see cref="DescriptorReserve"/>: 32 descriptors (docs/limits.md says why).</summary>
     public const int DefaultDescriptorReserve = 32;
@@ -59,6 +60,35 @@ public sealed class ServerOptions
         get => _maxConnections;
         set => _maxConnections = Check.Range(value, 1, UnlimitedConnections);
     }
+
+    /// <summary>
+    /// The server-wide budget for buffered bytes: input received and not yet consumed plus output queued and not yet sent,
+    /// across all its connections (counted once per read, consume or send batch, never per byte). Past it the server stops
+    /// reading from the connections with the largest buffers (the bytes wait in the kernel, TCP flow control slows those
+    /// peers) and reads them again once the total is back under half the budget; if it is still over a heartbeat (1 s)
+    /// later, it sheds the largest connections (abort, RST, <see cref="CloseReason.LimitExceeded"/>) until it is under.
+    /// Each step raises <see cref="SynackServer.BufferOverload"/> and the metrics <c>synack.overload.paused</c> and
+    /// <c>synack.overload.shed</c>. [Envoy's overload manager stops reading and sheds load against a memory budget; Redis's
+    /// client-output-buffer-limit disconnects the clients whose buffers pass a limit.] Default
+    /// <see cref="DefaultMaxBufferedBytes"/>: a quarter of the memory the GC may use, at least 64 MiB. 64 KiB to
+    /// <see cref="UnlimitedBufferedBytes"/> (no budget, nothing counted).
+    /// </summary>
+    public long MaxBufferedBytes
+    {
+        get => _maxBufferedBytes;
+        set => _maxBufferedBytes = Check.Range(value, 64 * 1024, UnlimitedBufferedBytes);
+    }
+
+    /// <summary>
+    /// The default <see cref="MaxBufferedBytes"/>: a quarter of <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> (physical
+    /// memory, or the container's limit), at least 64 MiB. Each connection may hold up to its read cap and pending-send cap
+    /// (2 MiB + 64 KiB by default), so 10,000 connections could otherwise ask for 20 GiB; a quarter leaves the rest to the
+    /// application and the runtime.
+    /// </summary>
+    public static long DefaultMaxBufferedBytes { get; } = Math.Max(64L * 1024 * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
+
+    /// <summary>The <see cref="MaxBufferedBytes"/> that means no budget (<c>synack serve --max-buffered-bytes 0</c>): nothing is counted or shed.</summary>
+    public const long UnlimitedBufferedBytes = long.MaxValue;
 
     /// <summary>The largest <see cref="MaxConnections"/>, which is what "no limit" means (<c>synack serve --max-connections 0</c>):
     /// a million connections need more descriptors than a process is normally given.</summary>

@@ -55,6 +55,8 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
         {
             throw new ArgumentException("ServerOptions.EndPoints is empty: add at least one endpoint to listen on.", nameof(options));
         }
+
+        _budget = CreateBudget();
     }
 
     /// <summary>
@@ -230,7 +232,7 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
             connection = new Connection(socket, _options.Connection, _time, isServer: true, epoll ? (_options.Loops ?? Synack.Transport.Epoll.EpollLoopGroup.Default).Next() : null,
                 // The inline engine runs no preamble (TLS, a PROXY header): with one, an inline handler runs over pipes.
                 epoll && _options.Tls is null && _options.ProxyProtocol is null ? _inlineHandler : null,
-                preamble: _options.Tls is not null || _options.ProxyProtocol is not null)
+                preamble: _options.Tls is not null || _options.ProxyProtocol is not null, budget: _budget)
             {
                 WatchedByServer = true,
             };
@@ -373,6 +375,10 @@ public sealed partial class SynackServer : IAsyncDisposable, IConnectionOwner
     private void CheckTimeouts()
     {
         _connections.ForEach(static c => c.CheckTimeouts());
+        if (_budget is { } budget && (budget.Total > budget.Max || Volatile.Read(ref _overSince) != 0))
+        {
+            EnforceBudget(heartbeat: true);
+        }
     }
 
     /// <summary>

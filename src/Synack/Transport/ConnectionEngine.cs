@@ -32,11 +32,98 @@ internal abstract class ConnectionEngine
     /// <summary>The counters and clocks the watchdog reads; a field, so engines update it without a call.</summary>
     public TrafficMeter Meter;
 
+    /// <summary>
+    /// The length of the frame being read, from its first byte (the reader's consumed position), once a decoder accepted its
+    /// header (<see cref="Framing.IFrameLengthDecoder{T}"/>); 0 while the input is unjudged. Written by the frame helpers
+    /// (a field write, no call), read by the engine when it decides how far to read ahead (<see cref="InputLimit"/>).
+    /// </summary>
+    public long AcceptedFrameLength;
+
+    private readonly BufferBudget? _budget;
+    private long _bufferedInput;  // what this connection has added to the server's budget for input, and for output
+    private long _bufferedOutput;
+    private int _accountReleased;
+    private int _inputPaused;     // 1 while the server's budget holds this connection's reading (see PauseInput)
+
     protected ConnectionEngine(IConnectionEvents host, Socket socket, TimeProvider time)
     {
         Host = host;
         Socket = socket;
         Time = time;
+        _budget = host.Budget;
+    }
+
+    /// <summary>Bytes this connection holds now, as last reported to the server's budget: input not consumed plus output not sent.</summary>
+    public long BufferedBytes => Volatile.Read(ref _bufferedInput) + Volatile.Read(ref _bufferedOutput);
+
+    /// <summary>True while the server's budget holds this connection's reading.</summary>
+    public bool IsInputPaused => Volatile.Read(ref _inputPaused) != 0;
+
+    /// <summary>
+    /// The server is over its budget (<see cref="Server.ServerOptions.MaxBufferedBytes"/>) and this connection holds one of
+    /// the largest buffers: stop reading the socket (the bytes wait in the kernel) until <paramref name="paused"/> is false.
+    /// </summary>
+    public void PauseInput(bool paused)
+    {
+        if (Interlocked.Exchange(ref _inputPaused, paused ? 1 : 0) != (paused ? 1 : 0) && !paused)
+        {
+            OnInputResumed();
+        }
+    }
+
+    /// <summary>Reading may go on after <see cref="PauseInput"/>: the engine looks at the socket again.</summary>
+    protected abstract void OnInputResumed();
+
+    /// <summary>
+    /// How many bytes input may hold, counted from the reader's consumed position, when the reader has examined
+    /// <paramref name="examined"/> of them: one read (<see cref="ConnectionOptions.MaxUnjudgedBytes"/>) past what it
+    /// examined, or the whole frame whose header a decoder accepted, never past <see cref="ConnectionOptions.MaxReadBufferSize"/>;
+    /// 0 while the budget pauses the connection.
+    /// </summary>
+    protected long InputLimit(long examined)
+    {
+        if (Volatile.Read(ref _inputPaused) != 0)
+        {
+            return 0;
+        }
+
+        ConnectionOptions options = Options;
+        long limit = Math.Max(examined + options.MaxUnjudgedBytes, Volatile.Read(ref AcceptedFrameLength));
+        return Math.Min(limit, options.MaxReadBufferSize);
+    }
+
+    /// <summary>Reports the input held now (received, not consumed) to the server's budget: one interlocked add per batch, when it changed.</summary>
+    protected void AccountInput(long buffered) => Account(ref _bufferedInput, buffered);
+
+    /// <summary>Reports the output pending now (queued, not yet accepted by the kernel) to the server's budget.</summary>
+    protected void AccountOutput(long pending) => Account(ref _bufferedOutput, pending);
+
+    /// <summary>The socket is released: what this connection still counted goes back to the budget, and so does any later report.</summary>
+    protected void ReleaseAccount()
+    {
+        if (_budget is { } budget && Interlocked.Exchange(ref _accountReleased, 1) == 0)
+        {
+            budget.Add(-Interlocked.Exchange(ref _bufferedInput, 0) - Interlocked.Exchange(ref _bufferedOutput, 0));
+        }
+    }
+
+    private void Account(ref long reported, long now)
+    {
+        if (_budget is not { } budget)
+        {
+            return;
+        }
+
+        long before = Interlocked.Exchange(ref reported, now);
+        if (before != now)
+        {
+            budget.Add(now - before);
+        }
+
+        if (Volatile.Read(ref _accountReleased) != 0)
+        {
+            budget.Add(-Interlocked.Exchange(ref reported, 0)); // a report that raced the release: undone (the deltas telescope to 0)
+        }
     }
 
     /// <summary>True when this thread holds some connection's lock: application callbacks must not run here.</summary>

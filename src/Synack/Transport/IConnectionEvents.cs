@@ -10,6 +10,9 @@ namespace Synack.Transport;
 /// </summary>
 internal interface IConnectionEvents
 {
+    /// <summary>The owning server's buffer budget, or null (clients, or a server without one).</summary>
+    BufferBudget? Budget { get; }
+
     /// <summary>The connection's options.</summary>
     ConnectionOptions Options { get; }
 

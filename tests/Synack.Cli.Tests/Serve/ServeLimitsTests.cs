@@ -47,6 +47,31 @@ public sealed class ServeLimitsTests
         Assert.Contains("--max-connections", refused.Error);
     }
 
+    // Issue 14, problem 2: the server-wide buffer budget, from the command line, pauses then sheds, and says so.
+    [Fact]
+    public async Task UnderASmallBufferBudgetServeLengthShedsAPeerStallingInsideAnAcceptedFrameAndLogsIt()
+    {
+        await using var serve = await CliRunner.ServeAsync("length", "--max-buffered-bytes", "65536");
+        byte[] part = new byte[4 + (200 * 1024)];
+        BinaryPrimitives.WriteInt32BigEndian(part, 512 * 1024); // an accepted header: the frame may be buffered whole
+        using Socket stalling = await Loopback.ConnectRawAsync(serve.EndPoint);
+        await stalling.SendAsync(part); // 200 KiB of a 512 KiB frame, then nothing: over the 64 KiB budget
+
+        Assert.Contains("paused", await serve.Log.LineContaining("paused"));
+        string shed = await serve.Log.LineContaining("shed");
+        Assert.Contains("--max-buffered-bytes", shed);
+        await Assert.ThrowsAsync<SocketException>(() => stalling.ReadToEndAsync()); // RST
+
+        using Socket good = await Loopback.ConnectRawAsync(serve.EndPoint);
+        byte[] frame = [0, 0, 0, 2, (byte)'h', (byte)'i'];
+        await good.SendAsync(frame);
+        Assert.Equal(frame, await good.ReadExactlyAsync(frame.Length));
+
+        CliResult refused = await CliRunner.RunAsync(["serve", "echo", "--max-buffered-bytes", "100", "--listen", "127.0.0.1:0"]);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("--max-buffered-bytes", refused.Error);
+    }
+
     // Issue 14, problem 4: the help says "max 1 MiB", and a 1 MiB body was refused because the header was counted.
     [Fact]
     public async Task ServeLengthEchoesABodyOfExactlyOneMebibyteAndResetsOneByteMore()

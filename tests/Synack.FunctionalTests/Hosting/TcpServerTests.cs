@@ -70,6 +70,8 @@ public sealed class TcpServerTests
         {
             ["Synack:Servers:Echo:Listen:0"] = "127.0.0.1:0",
             ["Synack:Servers:Echo:MaxConnections"] = "2",
+            ["Synack:Servers:Echo:MaxBufferedBytes"] = "16777216",
+            ["Synack:Servers:Echo:Connection:MaxUnjudgedBytes"] = "32768",
             ["Synack:Servers:Echo:DrainTimeout"] = "00:00:07",
             ["Synack:Servers:Echo:Connection:IdleTimeout"] = "00:05:00",
             ["Synack:Servers:Echo:Connection:KeepAlive:Idle"] = "00:00:45",
@@ -81,6 +83,7 @@ public sealed class TcpServerTests
             ServerOptions options = host.Services.GetRequiredService<IOptionsMonitor<ServerOptions>>().Get("Echo");
             Assert.Equal((2, TimeSpan.FromSeconds(7), TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(45), SynackTransport.Epoll),
                 (options.MaxConnections, options.DrainTimeout, options.Connection.IdleTimeout, options.Connection.KeepAlive.Idle, options.Transport));
+            Assert.Equal((16L << 20, 32 * 1024), (options.MaxBufferedBytes, options.Connection.MaxUnjudgedBytes));
             var endPoint = (IPEndPoint)Server(host).LocalEndPoints[0];
 
             await using Connection first = await SynackClient.ConnectAsync(endPoint);

@@ -18,6 +18,7 @@ public sealed class OptionValidationTests
         Assert.Equal(TimeSpan.FromSeconds(60), connection.KeepAlive.EffectiveUserTimeout);
         Assert.Equal(64 * 1024, connection.MaxPendingSendBytes);
         Assert.Equal(2 * 1024 * 1024, connection.MaxReadBufferSize);
+        Assert.Equal(64 * 1024, connection.MaxUnjudgedBytes);
         Assert.Equal(TimeSpan.FromSeconds(5), connection.CloseTimeout);
         Assert.Null(connection.Linger);
         Assert.Equal(TimeSpan.FromMinutes(2), connection.IdleTimeout);
@@ -33,6 +34,7 @@ public sealed class OptionValidationTests
         Assert.Equal(TimeSpan.FromSeconds(30), server.DrainTimeout);
         Assert.Equal(10_000, server.MaxConnections);
         Assert.True(server.RejectPayload.IsEmpty);
+        Assert.Equal(Math.Max(64L * 1024 * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4), server.MaxBufferedBytes);
 
         var connect = new ConnectOptions();
         Assert.Equal(TimeSpan.FromSeconds(10), connect.ConnectTimeout);
@@ -44,6 +46,8 @@ public sealed class OptionValidationTests
     public void OutOfRangeValuesAreRejectedWhenSet()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ServerOptions { Backlog = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ServerOptions { MaxBufferedBytes = 1024 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConnectionOptions { MaxUnjudgedBytes = 100 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new ConnectionOptions { MaxPendingSendBytes = 10 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new ConnectionOptions { SendBufferSize = -1 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new ConnectionOptions { CloseTimeout = TimeSpan.FromSeconds(-1) });

@@ -218,6 +218,15 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
     /// <summary>Has the loop deliver an input edge now if bytes wait in the kernel (EPOLL_CTL_MOD re-checks readiness).</summary>
     public void RearmInput() => _registration.Rearm();
 
+    /// <summary>How many bytes input may hold past the consumed position, the reader having examined <paramref name="examined"/> of them.</summary>
+    public long InputLimitFor(long examined) => InputLimit(examined);
+
+    /// <summary>The input now holds <paramref name="held"/> unconsumed bytes (for the server's budget).</summary>
+    public void OnInputHeld(long held) => AccountInput(held);
+
+    /// <summary>The budget's pause ended: bytes may wait in the kernel, so have the loop look again.</summary>
+    protected override void OnInputResumed() => RearmInput();
+
     /// <summary>The application completed its reader: drop the rest of the input until the peer's FIN.</summary>
     public void OnReaderCompleted()
     {
@@ -270,6 +279,7 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
             _output.SetError(OtherSide(error));
             _inputFinished = true;
             OutputFinished();
+            ReleaseAccount();
             Host.OnReleased();
         }
 
@@ -363,6 +373,7 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
     {
         Socket.Dispose();
         _registration.Close();
+        ReleaseAccount();
         Host.OnReleased();
     }
 

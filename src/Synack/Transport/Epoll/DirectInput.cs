@@ -12,7 +12,9 @@ namespace Synack.Transport.Epoll;
 /// for the next edge, and the loop thread then reads and runs the reader's continuation inline. No receive pump, no pipe,
 /// no second copy. An edge while nobody reads is read ahead, as a pipe's pump would, but never past
 /// <see cref="Connections.ConnectionOptions.MaxReadBufferSize"/>: beyond it the bytes wait in the kernel, where TCP's flow
-/// control slows the peer, so unjudged input costs at most that cap (issue 14, problem 2).
+/// control slows the peer. Nor does it read more than one read (<see cref="Connections.ConnectionOptions.MaxUnjudgedBytes"/>)
+/// past what the reader has examined, unless a decoder accepted the frame's header: so unjudged input costs one read, not
+/// the cap (issue 14, problem 2).
 /// </summary>
 /// <remarks>
 /// One buffer from the shared pool holds what was received and not yet consumed; it goes back to the pool whenever it is
@@ -108,6 +110,7 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
             _buffer.AsSpan(_start, destination.Length).CopyTo(destination);
             _start += destination.Length;
             _examined = _start;
+            engine.OnInputHeld(_end - _start);
             ReturnBufferIfEmpty();
             return true;
         }
@@ -134,6 +137,7 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
 
             _start = start;
             _examined = seen;
+            engine.OnInputHeld(_end - _start);
             if (_start == _end)
             {
                 ReturnBuffer(); // empty: an idle connection holds no buffer
@@ -195,9 +199,10 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
             _dispatchReads = 0;
             if (!_waiting)
             {
-                // Nobody is reading (a handler busy, or waiting for its flush): read ahead up to the cap, as a pipe's pump
-                // would, so two peers that each write before reading deadlock no sooner than on the pipes engine; a reset
-                // or FIN is found this way too. Past the cap the bytes wait in the kernel, and SO_ERROR tells a reset.
+                // Nobody is reading (a handler busy, or waiting for its flush): read ahead as a pipe's pump would, one read
+                // past what the reader examined (or the rest of an accepted frame), so two peers that each write before
+                // reading deadlock no sooner than on the pipes engine; a reset or FIN is found this way too. Past that the
+                // bytes wait in the kernel, and SO_ERROR tells a reset.
                 if (!_holding)
                 {
                     ReadAhead();
@@ -314,6 +319,7 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
         if (received > 0)
         {
             _end += received;
+            engine.OnInputHeld(_end - _start);
             _drained = received < space.Length && !engine.InputEnding;
             AdaptReadSize(received, space.Length);
             engine.OnReceived(received);
@@ -362,32 +368,43 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
     private ReadOnlySequence<byte> Buffered() =>
         _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
 
-    /// <summary>Room after the buffered bytes: a buffer from the pool, compacted or doubled as needed, never beyond the cap.</summary>
+    /// <summary>
+    /// Room after the buffered bytes: a buffer from the pool, compacted or doubled as needed, never beyond the cap; and never
+    /// more than one read (<see cref="Connections.ConnectionOptions.MaxUnjudgedBytes"/>) past what the reader examined,
+    /// unless a decoder accepted the frame's header (<see cref="ConnectionEngine.InputLimit"/>). Empty while the server's
+    /// budget pauses the connection.
+    /// </summary>
     private Span<byte> FreeSpace()
     {
+        int held = _end - _start;
+        int limit = (int)engine.InputLimitFor(_examined - _start);
+        if (held >= limit)
+        {
+            return default; // the reader must judge what it has first
+        }
+
         int cap = engine.MaxReadBufferSize;
         if (_buffer is null)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_readSize, cap));
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_readSize, limit));
             _start = _end = _examined = 0;
         }
         else if (_end == Math.Min(_buffer.Length, cap))
         {
-            int buffered = _end - _start;
-            if (_start > 0 && buffered < _buffer.Length / 2)
+            if (_start > 0 && held < _buffer.Length / 2)
             {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, buffered);
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, held);
             }
             else if (_buffer.Length < cap)
             {
                 byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, cap));
-                Buffer.BlockCopy(_buffer, _start, larger, 0, buffered);
+                Buffer.BlockCopy(_buffer, _start, larger, 0, held);
                 ArrayPool<byte>.Shared.Return(_buffer);
                 _buffer = larger;
             }
             else if (_start > 0)
             {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, buffered);
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, held);
             }
             else
             {
@@ -396,10 +413,10 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
 
             _examined -= _start;
             _start = 0;
-            _end = buffered;
+            _end = held;
         }
 
-        return _buffer.AsSpan(_end, Math.Min(_buffer.Length, cap) - _end);
+        return _buffer.AsSpan(_end, Math.Min(Math.Min(_buffer.Length, cap) - _end, limit - held));
     }
 
     /// <summary>A read that filled its space doubles the next buffer (up to 64 KiB); one that used under a quarter halves it.</summary>
@@ -429,6 +446,7 @@ internal sealed class DirectInput(DirectEngine engine) : PipeReader, IValueTaskS
         {
             _buffer = null;
             _start = _end = _examined = 0;
+            engine.OnInputHeld(0);
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }

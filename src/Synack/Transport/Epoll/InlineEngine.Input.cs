@@ -44,10 +44,11 @@ internal sealed partial class InlineEngine
                 return;
             }
 
-            if (_queuedOutput is not null)
+            if (_queuedOutput is not null || IsInputPaused)
             {
-                // Backpressure: the peer is not reading our replies. Leave its input in the kernel (TCP flow control slows
-                // it) and read on once the queued reply is sent.
+                // Backpressure: the peer is not reading our replies, or the server's buffer budget paused this connection.
+                // Leave its input in the kernel (TCP flow control slows it) and read on once the queued reply is sent or the
+                // pause ends.
                 _inlineReadDeferred = true;
                 return;
             }
@@ -169,6 +170,7 @@ internal sealed partial class InlineEngine
     {
         int left = length - consumed;
         Meter.OnMessageConsumed(consumed > 0, left, Time);
+        AccountInput(left);
         if (left == 0)
         {
             DropUnconsumed();
@@ -212,6 +214,7 @@ internal sealed partial class InlineEngine
     private void DropUnconsumed()
     {
         _unconsumedLength = 0;
+        AccountInput(0);
         if (!_inlineInHandler)
         {
             ReturnUnconsumed(); // (while the handler runs it may be reading that buffer: Handle drops it afterwards)

@@ -90,6 +90,7 @@ internal sealed partial class InlineEngine
 
         data.CopyTo(_queuedOutput.AsSpan(_queuedEnd));
         _queuedEnd += data.Length;
+        AccountOutput(_queuedEnd - _queuedStart);
         OnSendBlocked();
         _registration.WatchOutput(true); // EPOLL_CTL_MOD re-checks readiness: space freed since the short send is not missed
     }
@@ -137,6 +138,7 @@ internal sealed partial class InlineEngine
         if (_queuedOutput is { } buffer)
         {
             _queuedOutput = null;
+            AccountOutput(0);
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }

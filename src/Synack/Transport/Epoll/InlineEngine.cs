@@ -164,6 +164,7 @@ internal sealed partial class InlineEngine : ConnectionEngine, IEpollListener
         _registration.Unregister();
         Socket.Dispose();
         _registration.Close();
+        ReleaseAccount();
         Host.OnReleased();
         if (onClosedDue)
         {
@@ -172,6 +173,9 @@ internal sealed partial class InlineEngine : ConnectionEngine, IEpollListener
     }
 
     void IEpollListener.OnReadable() => UnderGate(static c => c.ServeInput());
+
+    /// <summary>The budget's pause ended: have the loop deliver an input edge if bytes wait in the kernel.</summary>
+    protected override void OnInputResumed() => _registration.Rearm();
 
     void IEpollListener.OnWritable() => UnderGate(static c =>
     {

@@ -29,12 +29,16 @@ internal sealed partial class PipesEngine
                 }
 
                 ReadOnlySequence<byte> buffer = result.Buffer;
+                AccountOutput(buffer.Length);
                 await _stream.SendAsync(buffer, this).ConfigureAwait(false);
                 reader.AdvanceTo(buffer.End);
+                AccountOutput(0);
                 if (result.IsCompleted)
                 {
-                    await _stream.ShutdownOutputAsync().ConfigureAwait(false);
+                    // Marked before TLS's close_notify, which ends the stream for the peer as a FIN does: a reply and FIN it
+                    // sends at once must find ours recorded (LocalHalfCloseThenRemoteFin, not RemoteFin).
                     MarkFinSent();
+                    await _stream.ShutdownOutputAsync().ConfigureAwait(false);
                     Socket.Shutdown(SocketShutdown.Send);
                     break;
                 }

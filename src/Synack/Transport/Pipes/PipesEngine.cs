@@ -32,6 +32,7 @@ internal sealed partial class PipesEngine : ConnectionEngine
     private Task _sendPump = Task.CompletedTask;
     private Task? _completeOutput;
     private PipeTryWriter? _tryWriter;
+    private readonly PipeInputReader _reader;     // the input pipe's reader, counting what is consumed and examined
 
     /// <summary>Pipes over <paramref name="stream"/>, the socket's own byte stream, capped by <paramref name="options"/>; events go to <paramref name="host"/>.</summary>
     /// <param name="host">The connection above.</param>
@@ -48,9 +49,10 @@ internal sealed partial class PipesEngine : ConnectionEngine
         PipeScheduler scheduler = inlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
         _input = NewPipe(scheduler, options.MaxReadBufferSize);
         _output = NewPipe(scheduler, options.MaxPendingSendBytes);
+        _reader = new PipeInputReader(this, _input.Reader);
     }
 
-    public override PipeReader Input => _input.Reader;
+    public override PipeReader Input => _reader;
 
     public override PipeWriter Output => _output.Writer;
 
@@ -97,6 +99,7 @@ internal sealed partial class PipesEngine : ConnectionEngine
     {
         _input.Writer.CancelPendingFlush();
         _input.Reader.CancelPendingRead();
+        _room.Signal(); // a pump waiting for the reader's room stops waiting: it discards now
     }
 
     protected override void OnAbort()
@@ -109,6 +112,7 @@ internal sealed partial class PipesEngine : ConnectionEngine
         _socketStream.OnSocketClosed();
         _input.Writer.CancelPendingFlush();
         _output.Reader.CancelPendingRead();
+        _room.Close();
         ReleaseSocket();
     }
 
@@ -161,6 +165,7 @@ internal sealed partial class PipesEngine : ConnectionEngine
         _stream.Close();
         _socketStream.Unregister();
         Socket.Dispose();
+        ReleaseAccount();
         _socketStream.OnSocketClosed();
         Host.OnReleased();
     }
