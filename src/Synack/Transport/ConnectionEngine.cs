@@ -109,9 +109,9 @@ internal abstract class ConnectionEngine
 
     private void Account(ref long reported, long now)
     {
-        if (_budget is not { } budget)
+        if (_budget is not { } budget || Volatile.Read(ref reported) == now)
         {
-            return;
+            return; // (unchanged, the common case: an echo that consumes all it read reports 0 after 0, with no locked instruction)
         }
 
         long before = Interlocked.Exchange(ref reported, now);
