@@ -7,6 +7,7 @@
 #   nginx: wrk -t1 -c50 vs synack bench --protocol http, against nginx (one worker, access_log off, a small file)
 #
 #   ROUNDS=5 TARGETS="echo redis nginx" SCENARIOS="a b c" bash bench/clients.sh
+#   WARMUP=8 (seconds of warm-up for every client, default 1; the async client needs several under tiered compilation)
 #   CLIENT=async TARGETS=echo SCENARIOS="b c" bash bench/clients.sh   (the synack side is an async SynackClient echo client on
 #                                             epoll, `EchoServers async-client`, instead of synack bench: issue 12's client row)
 # Loopback only; bounded (ROUNDS x scenarios x 2 x about 5 s, each client under `timeout`); servers are stopped by PID.
@@ -69,7 +70,7 @@ scale = {"us": 1, "ms": 1000, "s": 1e6}
 print(f"msgs_per_s={float(rate.group(1)) if rate else 0:.0f} p99_us={float(p99.group(1)) * scale[p99.group(2)] if p99 else 0:.1f}", end=" ")' ;;
     *)
       # shellcheck disable=SC2086
-      timeout 40 taskset -c 1 "$out/refbench/loadgen" -p "$port" ${loadgen_args[$1]} -d 3 -w 1 | grep -Eo '(msgs_per_s|p99_us)=[0-9.-]+' | tr '\n' ' ' ;;
+      timeout 40 taskset -c 1 "$out/refbench/loadgen" -p "$port" ${loadgen_args[$1]} -d 3 -w "${WARMUP:-1}" | grep -Eo '(msgs_per_s|p99_us)=[0-9.-]+' | tr '\n' ' ' ;;
   esac
 }
 measure() { # CLIENT SCENARIO -> "msgs_per_s=N p99_us=N"
@@ -84,7 +85,7 @@ measure() { # CLIENT SCENARIO -> "msgs_per_s=N p99_us=N"
     local json
     json=$(mktemp)
     # shellcheck disable=SC2086
-    timeout 40 taskset -c 1 dotnet "$out/cli/Synack.Cli.dll" bench "127.0.0.1:$port" ${bench_args[$2]} -d 3s -w 1s --json "$json" >/dev/null 2>&1 || true
+    timeout 40 taskset -c 1 dotnet "$out/cli/Synack.Cli.dll" bench "127.0.0.1:$port" ${bench_args[$2]} -d 3s -w "${WARMUP:-1}s" --json "$json" >/dev/null 2>&1 || true
     python3 - "$json" <<'PY' 2>/dev/null || echo -n "msgs_per_s=0 p99_us=0"
 import json, sys
 r = json.load(open(sys.argv[1]))

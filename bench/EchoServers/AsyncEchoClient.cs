@@ -16,7 +16,10 @@ internal static class AsyncEchoClient
         var options = new ConnectOptions { Transport = SynackTransport.Epoll };
         Connection[] all = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => SynackClient.ConnectAsync("127.0.0.1", port, options)));
         long start = Stopwatch.GetTimestamp();
-        long measureFrom = start + Stopwatch.Frequency, measureUntil = measureFrom + (long)(seconds * Stopwatch.Frequency);
+        // WARMUP (seconds, default 1), as bench/pairs.sh takes it: tiered compilation on a busy pinned core took several
+        // seconds to reach steady state here (1.24M msg/s over a 3 s run, 2.0M over 12 s, docs/benchmarks.md, stop 20).
+        double warmup = double.TryParse(Environment.GetEnvironmentVariable("WARMUP"), System.Globalization.CultureInfo.InvariantCulture, out double w) ? w : 1;
+        long measureFrom = start + (long)(warmup * Stopwatch.Frequency), measureUntil = measureFrom + (long)(seconds * Stopwatch.Frequency);
         // SYNACK_CLIENT_READS=pipe: each connection reads what has arrived through its PipeReader (Connection.Input) and
         // sends the replacements for every whole reply in one SendAsync: the batch shape refbench's loadgen has (one
         // recv() and one send() per batch). The default is one ReadExactlyAsync and one SendAsync per message.
