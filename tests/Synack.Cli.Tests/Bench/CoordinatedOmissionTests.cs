@@ -47,8 +47,9 @@ public sealed class CoordinatedOmissionTests
         });
     }
 
-    private static Task<JsonElement> BenchAsync(SynackServer server, params string[] args) =>
-        CliRunner.BenchJsonAsync([$"127.0.0.1:{((IPEndPoint)server.LocalEndPoints[0]).Port}", .. args]);
+    /// <summary>The bench in a child process, as the other open-loop rate tests (CliRunner.BenchInChildAsync says why); the server stays here.</summary>
+    private static async Task<JsonElement> BenchAsync(SynackServer server, params string[] args) =>
+        (await CliRunner.BenchInChildAsync([$"127.0.0.1:{((IPEndPoint)server.LocalEndPoints[0]).Port}", .. args])).Report;
 
     [Fact]
     public async Task AOneSecondStallInATenSecondOpenLoopRunShowsInTheCorrectedP99WhileTheUncorrectedAndClosedLoopFiguresHideIt()
