@@ -44,8 +44,8 @@ internal static class AsyncEchoClient
     {
         byte[] sent = new byte[size], echoed = new byte[size];
         var sentAt = new long[pipeline];
-        var latencies = new List<long>();
-        long next = 0, received = 0, measured = 0;
+        var tally = new Tally(measureFrom, measureUntil);
+        long next = 0, received = 0;
         try
         {
             for (; next < pipeline; next++)
@@ -58,28 +58,21 @@ internal static class AsyncEchoClient
             {
                 if (!await connection.ReadExactlyAsync(echoed))
                 {
-                    return (measured, 1, latencies); // the server closed early
+                    return tally.Result(errors: 1); // the server closed early
                 }
 
                 long now = Stopwatch.GetTimestamp();
                 if (!echoed.AsSpan().SequenceEqual(Fill(sent, id, received)))
                 {
-                    return (measured, 1, latencies);
+                    return tally.Result(errors: 1);
                 }
 
-                if (now >= measureFrom && now < measureUntil)
-                {
-                    measured++;
-                    if (latencies.Count < 1_000_000)
-                    {
-                        latencies.Add(now - sentAt[received % pipeline]);
-                    }
-                }
+                tally.Reply(now, now - sentAt[received % pipeline]);
 
                 received++;
                 if (now >= measureUntil)
                 {
-                    return (measured, 0, latencies);
+                    return tally.Result(errors: 0);
                 }
 
                 sentAt[next % pipeline] = now;
@@ -88,7 +81,7 @@ internal static class AsyncEchoClient
         }
         catch (Synack.Errors.SynackException)
         {
-            return (measured, 1, latencies);
+            return tally.Result(errors: 1);
         }
     }
 
@@ -97,8 +90,8 @@ internal static class AsyncEchoClient
         byte[] expected = new byte[size], reply = new byte[size];
         byte[] outgoing = new byte[size * pipeline];
         var sentAt = new long[pipeline];
-        var latencies = new List<long>();
-        long next = 0, received = 0, measured = 0;
+        var tally = new Tally(measureFrom, measureUntil);
+        long next = 0, received = 0;
         System.IO.Pipelines.PipeReader input = connection.Input;
         try
         {
@@ -124,17 +117,10 @@ internal static class AsyncEchoClient
                     reader.Advance(size);
                     if (!reply.AsSpan().SequenceEqual(Fill(expected, id, received)))
                     {
-                        return (measured, 1, latencies);
+                        return tally.Result(errors: 1);
                     }
 
-                    if (now >= measureFrom && now < measureUntil)
-                    {
-                        measured++;
-                        if (latencies.Count < 1_000_000)
-                        {
-                            latencies.Add(now - sentAt[received % pipeline]);
-                        }
-                    }
+                    tally.Reply(now, now - sentAt[received % pipeline]);
 
                     received++;
                     sentAt[next % pipeline] = now;
@@ -144,12 +130,12 @@ internal static class AsyncEchoClient
                 input.AdvanceTo(reader.Position, buffer.End);
                 if (now >= measureUntil)
                 {
-                    return (measured, 0, latencies);
+                    return tally.Result(errors: 0);
                 }
 
                 if (result.IsCompleted)
                 {
-                    return (measured, 1, latencies); // the server closed early
+                    return tally.Result(errors: 1); // the server closed early
                 }
 
                 if (queued > 0)
@@ -160,8 +146,29 @@ internal static class AsyncEchoClient
         }
         catch (Synack.Errors.SynackException)
         {
-            return (measured, 1, latencies);
+            return tally.Result(errors: 1);
         }
+    }
+
+    /// <summary>The replies of one connection that arrived inside the measured window, and their latencies (at most a million kept).</summary>
+    private sealed class Tally(long measureFrom, long measureUntil)
+    {
+        private readonly List<long> _latencies = new();
+        private long _measured;
+
+        public void Reply(long now, long latency)
+        {
+            if (now >= measureFrom && now < measureUntil)
+            {
+                _measured++;
+                if (_latencies.Count < 1_000_000)
+                {
+                    _latencies.Add(latency);
+                }
+            }
+        }
+
+        public (long Messages, long Errors, List<long> Latencies) Result(long errors) => (_measured, errors, _latencies);
     }
 
     /// <summary>Message <paramref name="seq"/> of connection <paramref name="id"/>: bytes that differ per message, so a lost or reordered echo shows.</summary>
