@@ -23,7 +23,8 @@ internal sealed partial class PipesEngine
     public override async Task StartTlsAsync(Func<SslStream, CancellationToken, Task> handshake, TimeSpan timeout)
     {
         // TLS is an adapter over the engine's byte stream: the runtime's socket stream, or the epoll loop's.
-        var ssl = new SslStream(_socketStream.AsStream(), leaveInnerStreamOpen: true);
+        var fence = new TlsShutdownFence();
+        var ssl = new SslStream(fence.Wrap(_socketStream.AsStream()), leaveInnerStreamOpen: true);
         using var deadline = new CancellationTokenSource(timeout, Time);
         try
         {
@@ -43,6 +44,6 @@ internal sealed partial class PipesEngine
             throw new SynackException(ErrorKind.Tls, "tls", e.Message, Host.LocalEndPoint, Host.RemoteEndPoint, SocketError.Success, e, Host.Metrics);
         }
 
-        _stream = new TlsByteStream(ssl, _socketStream);
+        _stream = new TlsByteStream(ssl, _socketStream, fence);
     }
 }

@@ -10,9 +10,10 @@ namespace Synack.Transport.Tls;
 /// TLS as an adapter over any engine's byte stream (as Pipelines.Sockets.Unofficial's StreamConnection adapts a stream):
 /// the pumps read and write plaintext through an authenticated <see cref="SslStream"/> whose inner stream is the socket's
 /// own (<see cref="ISocketStream.AsStream"/>), so TLS runs on the runtime's sockets and on epoll alike. The handshake is
-/// <see cref="PipesEngine.StartTlsAsync"/>.
+/// <see cref="PipesEngine.StartTlsAsync"/>. Reads and the close_notify are kept apart by <paramref name="fence"/> (see
+/// <see cref="TlsShutdownFence"/>): SslStream sends close_notify outside the lock it reads under.
 /// </summary>
-internal sealed class TlsByteStream(SslStream ssl, ISocketStream inner) : IByteStream
+internal sealed class TlsByteStream(SslStream ssl, ISocketStream inner, TlsShutdownFence fence) : IByteStream
 {
     /// <summary>The negotiated protocol.</summary>
     public SslProtocols Protocol => ssl.SslProtocol;
@@ -29,7 +30,28 @@ internal sealed class TlsByteStream(SslStream ssl, ISocketStream inner) : IByteS
     /// <summary>Never waits first: a read may be satisfied from SslStream's own buffer, so TLS reads go straight in.</summary>
     public ValueTask<int> WaitForInputAsync() => default;
 
-    public ValueTask<int> ReceiveAsync(Memory<byte> buffer) => ssl.ReadAsync(buffer);
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer)
+    {
+        fence.EnterRead();
+        ValueTask<int> reading;
+        try
+        {
+            reading = ssl.ReadAsync(buffer);
+        }
+        catch
+        {
+            fence.ExitRead();
+            throw;
+        }
+
+        if (!reading.IsCompleted)
+        {
+            return AwaitReadAsync(reading);
+        }
+
+        fence.ExitRead();
+        return reading;
+    }
 
     public ValueTask SendAsync(ReadOnlySequence<byte> buffer, ConnectionEngine engine) =>
         buffer.IsSingleSegment ? SendAllAsync(buffer.First, engine) : SendSegmentsAsync(buffer, engine);
@@ -39,7 +61,7 @@ internal sealed class TlsByteStream(SslStream ssl, ISocketStream inner) : IByteS
     {
         try
         {
-            await ssl.ShutdownAsync().ConfigureAwait(false);
+            await fence.RunExclusive(ssl.ShutdownAsync).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
         {
@@ -50,6 +72,18 @@ internal sealed class TlsByteStream(SslStream ssl, ISocketStream inner) : IByteS
     public void EndSending() => inner.EndSending();
 
     public void Close() => ssl.Dispose();
+
+    private async ValueTask<int> AwaitReadAsync(ValueTask<int> reading)
+    {
+        try
+        {
+            return await reading.ConfigureAwait(false);
+        }
+        finally
+        {
+            fence.ExitRead();
+        }
+    }
 
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data, ConnectionEngine engine)
     {
