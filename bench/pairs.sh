@@ -22,6 +22,7 @@ server_cmd() {
     synack-epoll) echo "env SYNACK_TRANSPORT=epoll $out/servers/EchoServers synack $2" ;;
     synack-epoll-async) echo "env SYNACK_TRANSPORT=epoll SYNACK_HANDLER=async $out/servers/EchoServers synack $2" ;;
     synack-epoll-framed) echo "env SYNACK_TRANSPORT=epoll SYNACK_HANDLER=framed $out/servers/EchoServers synack $2" ;;
+    synack-epoll-framed-batch) echo "env SYNACK_TRANSPORT=epoll SYNACK_HANDLER=framed-batch $out/servers/EchoServers synack $2" ;;
     synack-epoll-pipes) echo "env SYNACK_TRANSPORT=epoll SYNACK_EPOLL_ENGINE=pipes SYNACK_HANDLER=async $out/servers/EchoServers synack $2" ;;
     synack-async) echo "env SYNACK_HANDLER=async $out/servers/EchoServers synack $2" ;;
     synack-inline) echo "env SYNACK_TRANSPORT=sockets DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 SYNACK_INLINE=1 $out/servers/EchoServers synack $2" ;;

@@ -48,6 +48,7 @@ server_cmd() { # NAME PORT
     synack-epoll) echo "env SYNACK_TRANSPORT=epoll $out/servers/EchoServers synack $2" ;;
     synack-epoll-async) echo "env SYNACK_TRANSPORT=epoll SYNACK_HANDLER=async $out/servers/EchoServers synack $2" ;;
     synack-epoll-framed) echo "env SYNACK_TRANSPORT=epoll SYNACK_HANDLER=framed $out/servers/EchoServers synack $2" ;;
+    synack-epoll-framed-batch) echo "env SYNACK_TRANSPORT=epoll SYNACK_HANDLER=framed-batch $out/servers/EchoServers synack $2" ;;
     synack-epoll-pipes) echo "env SYNACK_TRANSPORT=epoll SYNACK_EPOLL_ENGINE=pipes SYNACK_HANDLER=async $out/servers/EchoServers synack $2" ;;
     synack-inline-socket) echo "env SYNACK_TRANSPORT=sockets DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 $out/servers/EchoServers synack $2" ;;
     plain) echo "$out/servers/EchoServers plain $2" ;;

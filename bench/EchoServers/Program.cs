@@ -2,7 +2,8 @@
 //   synack  PORT   Synack's SynackServer with InlineHandlers.Echo (SYNACK_HANDLER=async: the async ConnectionHandlers.Echo;
 //                  SYNACK_TLS=1: TLS with a throwaway self-signed certificate (bench/tls.sh)
 //                  SYNACK_HANDLER=framed: an async FrameReader/FrameWriter echo of fixed 32-byte frames, the size refbench's
-//                  loadgen sends in (b) and (c): loadgen cannot frame, so a fixed-length codec stands in for a length prefix)
+//                  loadgen sends in (b) and (c): loadgen cannot frame, so a fixed-length codec stands in for a length prefix;
+//                  SYNACK_HANDLER=framed-batch: the same, a whole read's frames per FrameWriter batch)
 //   plain   PORT   a plain .NET Socket async echo loop (what most hand-written .NET servers look like)
 //   kestrel PORT   Kestrel with a ConnectionHandler (ASP.NET Core's raw-TCP path)
 //   async-client PORT CONNS PIPELINE SIZE SECONDS   an async SynackClient echo client on epoll (AsyncEchoClient.cs)
@@ -58,6 +59,7 @@ switch (args[0])
             {
                 "async" => SynackServer.Start(options, ConnectionHandlers.Echo),
                 "framed" => SynackServer.Start(options, FramedEchoAsync),
+                "framed-batch" => SynackServer.Start(options, FramedBatchEchoAsync),
                 _ => SynackServer.Start(options, InlineHandlers.Echo),
             })
         {
@@ -101,6 +103,25 @@ static async Task FramedEchoAsync(Synack.Connections.Connection connection)
     {
         ReadOnlySequence<byte> frame = reader.Current;
         await writer.WriteAsync(frame.IsSingleSegment ? frame.First : frame.ToArray());
+    }
+}
+
+// The same echo, a whole read's frames at a time: every frame already buffered is answered in one batch (one take of
+// the send lock and one flush per read, not per frame).
+static async Task FramedBatchEchoAsync(Synack.Connections.Connection connection)
+{
+    var codec = new Synack.Framing.FixedLengthCodec(32);
+    var reader = connection.CreateFrameReader(codec);
+    var writer = connection.CreateFrameWriter<ReadOnlyMemory<byte>>(codec);
+    while (await reader.ReadAsync())
+    {
+        await using Synack.Framing.FrameBatch<ReadOnlyMemory<byte>> batch = await writer.BeginBatchAsync();
+        do
+        {
+            ReadOnlySequence<byte> frame = reader.Current;
+            batch.Write(frame.IsSingleSegment ? frame.First : frame.ToArray());
+        }
+        while (reader.TryRead());
     }
 }
 

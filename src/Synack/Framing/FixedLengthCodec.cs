@@ -37,7 +37,7 @@ public sealed class FixedLengthCodec : IFrameLengthDecoder<ReadOnlySequence<byte
 
         frameLength = 0;
 
-        frame = input.UnreadSequence.Slice(0, FrameLength);
+        frame = input.Sequence.Slice(input.Position, FrameLength); // one slice (UnreadSequence would be a second)
         input.Advance(FrameLength);
         return true;
     }

@@ -31,7 +31,7 @@ public sealed class FrameReader<T>
     private readonly IFrameLengthDecoder<T>? _lengthDecoder; // the same decoder, when it reports an accepted header's length
     private readonly IFrameHost? _owner;
     private SequencePosition _consumed;
-    private ReadOnlySequence<byte> _held; // the buffer the held frame came from (valid until the next AdvanceTo)
+    private ReadOnlySequence<byte> _rest; // what follows the held frame in the buffer it came from (valid until the next AdvanceTo)
     private bool _holdingFrame;
     private long _bufferedAfterFrame;
     private T _current = default!;
@@ -61,29 +61,43 @@ public sealed class FrameReader<T>
     /// <returns><c>true</c> with a frame; <c>false</c> at a clean end-of-stream (or a server drain at a frame boundary).</returns>
     /// <exception cref="SynackException">Malformed (<see cref="ErrorKind.ProtocolError"/>), oversize
     /// (<see cref="ErrorKind.LimitExceeded"/>) or truncated (<see cref="ErrorKind.TruncatedFrame"/>) input; reset or closed connection.</exception>
-    public ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
-    {
-        // The next frame is often in the buffer the last one came from: cut it there, synchronously, without giving the
-        // bytes back to the pipe and reading them again (one pipe round trip and one async step per batch of input, not
-        // per frame: the framed echo's per-frame cost, docs/benchmarks.md). The buffer stays valid: nothing was advanced.
-        if (_holdingFrame && _bufferedAfterFrame > 0 && !cancellationToken.IsCancellationRequested)
-        {
-            ReadOnlySequence<byte> rest = _held.Slice(_consumed);
-            _holdingFrame = false; // a decode error advances the pipe itself: a later Release must not advance again
-            if (TryDecode(rest, out T frame, out SequencePosition consumed, out _))
-            {
-                _owner?.OnFrameEnded();
-                _current = frame;
-                _consumed = consumed;
-                _holdingFrame = true;
-                _bufferedAfterFrame = rest.Slice(consumed).Length;
-                return new ValueTask<bool>(true);
-            }
+    public ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default) =>
+        !cancellationToken.IsCancellationRequested && TryRead() ? new ValueTask<bool>(true) : ReadSlowAsync(cancellationToken);
 
-            _holdingFrame = true; // incomplete: the slow path releases what was consumed and reads more
+    /// <summary>
+    /// Reads the next frame into <see cref="Current"/> only if it is already buffered behind the one held, without
+    /// waiting: <c>false</c> when <see cref="ReadAsync"/> must wait for more bytes (the frame held stays
+    /// <see cref="Current"/>). With <see cref="FrameWriter{T}.BeginBatchAsync"/>, a handler answers every frame of a read
+    /// in one send.
+    /// </summary>
+    /// <exception cref="SynackException">Malformed (<see cref="ErrorKind.ProtocolError"/>) or oversize (<see cref="ErrorKind.LimitExceeded"/>) input.</exception>
+    /// <remarks>
+    /// The next frame is often in the buffer the last one came from: it is cut there, synchronously, without giving the
+    /// bytes back to the pipe and reading them again (one pipe round trip and one async step per batch of input, not per
+    /// frame: the framed echo's per-frame cost, docs/benchmarks.md). The buffer stays valid: nothing was advanced.
+    /// </remarks>
+    public bool TryRead()
+    {
+        if (!_holdingFrame || _bufferedAfterFrame <= 0)
+        {
+            return false;
         }
 
-        return ReadSlowAsync(cancellationToken);
+        ReadOnlySequence<byte> rest = _rest;
+        _holdingFrame = false; // a decode error advances the pipe itself: a later Release must not advance again
+        if (TryDecode(rest, out T frame, out SequencePosition consumed, out _))
+        {
+            _owner?.OnFrameEnded();
+            _current = frame;
+            _consumed = consumed;
+            _holdingFrame = true;
+            _rest = rest.Slice(consumed); // kept, not sliced again from the buffer's start by the next read
+            _bufferedAfterFrame = _rest.Length;
+            return true;
+        }
+
+        _holdingFrame = true; // incomplete: the slow path releases what was consumed and reads more
+        return false;
     }
 
     // Pooled boxes (also on WaitForBytesAsync, ReadExactlySlowAsync and LockedSend's slow paths): a read that waits for
@@ -124,9 +138,9 @@ public sealed class FrameReader<T>
                 _owner?.OnFrameEnded();
                 _current = frame;
                 _consumed = consumed;
-                _held = buffer;
+                _rest = buffer.Slice(consumed);
                 _holdingFrame = true;
-                _bufferedAfterFrame = buffer.Slice(consumed).Length;
+                _bufferedAfterFrame = _rest.Length;
                 return true;
             }
 
@@ -174,7 +188,7 @@ public sealed class FrameReader<T>
         {
             _holdingFrame = false;
             _current = default!;
-            _held = default;
+            _rest = default;
             _input.AdvanceTo(_consumed);
         }
     }

@@ -68,6 +68,51 @@ public sealed class FrameWriter<T>
         }
     }
 
+    /// <summary>
+    /// Takes the send lock once for several frames: <see cref="FrameBatch{T}.Write"/> each, and disposing the batch sends
+    /// them as one unit. For a handler that answers a whole read's frames at once (see <see cref="FrameReader{T}.TryRead"/>).
+    /// </summary>
+    /// <exception cref="Errors.SynackException">The connection is closed for sending.</exception>
+    public ValueTask<FrameBatch<T>> BeginBatchAsync(CancellationToken cancellationToken = default)
+    {
+        if (_host is null)
+        {
+            return BeginPipeBatchAsync(cancellationToken);
+        }
+
+        ValueTask<PipeWriter> opening = LockedSend.OpenAsync(_host, cancellationToken);
+        return opening.IsCompletedSuccessfully
+            ? new ValueTask<FrameBatch<T>>(new FrameBatch<T>(this, opening.Result))
+            : AwaitBatchAsync(opening);
+    }
+
+    /// <summary>A frame was encoded into a batch: counted as sent on a connection.</summary>
+    internal void OnFrameWritten() => _host?.OnFrameSent();
+
+    /// <summary>Flushes a batch and releases the lock it held.</summary>
+    internal ValueTask EndBatchAsync(PipeWriter output) => _host is not null ? LockedSend.FlushAndReleaseAsync(_host, output) : EndPipeBatchAsync();
+
+    private async ValueTask<FrameBatch<T>> AwaitBatchAsync(ValueTask<PipeWriter> opening) =>
+        new(this, await opening.ConfigureAwait(false));
+
+    private async ValueTask<FrameBatch<T>> BeginPipeBatchAsync(CancellationToken cancellationToken)
+    {
+        await _lock!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new FrameBatch<T>(this, _output!);
+    }
+
+    private async ValueTask EndPipeBatchAsync()
+    {
+        try
+        {
+            await _output!.FlushAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _lock!.Release();
+        }
+    }
+
     /// <summary>Encodes <paramref name="frame"/> and sends it as one unit on <paramref name="host"/>, counting it.</summary>
     internal static ValueTask SendAsync(IFrameHost host, IFrameEncoder<T> encoder, T frame, CancellationToken cancellationToken) =>
         LockedSend.WriteAsync(host, static (output, state) =>

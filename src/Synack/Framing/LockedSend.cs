@@ -26,11 +26,50 @@ internal static class LockedSend
             return WriteSlowAsync(host, write, state, cancellationToken);
         }
 
+        PipeWriter output;
+        try
+        {
+            output = host.OpenOutput();
+            write(output, state);
+        }
+        catch (Exception e)
+        {
+            sendLock.Release();
+            return ValueTask.FromException(Classified(host, e));
+        }
+
+        return FlushAndReleaseAsync(host, output, cancellationToken);
+    }
+
+    /// <summary>Takes the send lock and opens the output for several writes (<see cref="FrameWriter{T}.BeginBatchAsync"/>).</summary>
+    /// <exception cref="SynackException">The connection is closed for sending (the lock is not held then).</exception>
+    public static ValueTask<PipeWriter> OpenAsync(IFrameHost host, CancellationToken cancellationToken)
+    {
+        SendGate sendLock = host.SendLock;
+        if (cancellationToken.IsCancellationRequested || !sendLock.TryEnter())
+        {
+            return OpenSlowAsync(host, cancellationToken);
+        }
+
+        try
+        {
+            return new ValueTask<PipeWriter>(host.OpenOutput());
+        }
+        catch (Exception e)
+        {
+            sendLock.Release();
+            return ValueTask.FromException<PipeWriter>(e);
+        }
+    }
+
+    /// <summary>Flushes what was written under the send lock as one unit, then releases the lock.</summary>
+    /// <exception cref="SynackException">The connection was reset or closed for sending.</exception>
+    public static ValueTask FlushAndReleaseAsync(IFrameHost host, PipeWriter output, CancellationToken cancellationToken = default)
+    {
+        SendGate sendLock = host.SendLock;
         bool held = true;
         try
         {
-            PipeWriter output = host.OpenOutput();
-            write(output, state);
             ValueTask<FlushResult> flush = output.FlushAsync(cancellationToken);
             if (!flush.IsCompleted)
             {
@@ -41,13 +80,9 @@ internal static class LockedSend
             FlushResult result = flush.Result;
             return result.IsCompleted || result.IsCanceled ? ValueTask.FromException(host.SendRefused()) : default;
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or (IOException and not SynackException))
-        {
-            return ValueTask.FromException(host.Classify(e));
-        }
         catch (Exception e)
         {
-            return ValueTask.FromException(e);
+            return ValueTask.FromException(Classified(host, e));
         }
         finally
         {
@@ -55,6 +90,26 @@ internal static class LockedSend
             {
                 sendLock.Release();
             }
+        }
+    }
+
+    /// <summary>A socket-level failure as the connection's error; anything else (a closed connection's own error, a codec's) as it is.</summary>
+    private static Exception Classified(IFrameHost host, Exception e) => IsSocketLevel(e) ? host.Classify(e) : e;
+
+    private static bool IsSocketLevel(Exception e) => e is SocketException or ObjectDisposedException or (IOException and not SynackException);
+
+    private static async ValueTask<PipeWriter> OpenSlowAsync(IFrameHost host, CancellationToken cancellationToken)
+    {
+        SendGate sendLock = host.SendLock;
+        await sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return host.OpenOutput();
+        }
+        catch
+        {
+            sendLock.Release();
+            throw;
         }
     }
 
@@ -70,14 +125,14 @@ internal static class LockedSend
             write(output, state);
             flush = output.FlushAsync(cancellationToken);
         }
-        catch (Exception e)
+        catch (Exception e) when (IsSocketLevel(e))
         {
             sendLock.Release();
-            if (e is SocketException or ObjectDisposedException or (IOException and not SynackException))
-            {
-                throw host.Classify(e);
-            }
-
+            throw host.Classify(e);
+        }
+        catch
+        {
+            sendLock.Release();
             throw;
         }
 
@@ -96,7 +151,7 @@ internal static class LockedSend
                 throw host.SendRefused();
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or (IOException and not SynackException))
+        catch (Exception e) when (IsSocketLevel(e))
         {
             throw host.Classify(e);
         }
