@@ -7,6 +7,9 @@
 #
 #   ROUNDS=6 SERVERS="synack synack-epoll" SCENARIOS="b c d" bash bench/pairs.sh
 # Loopback only; bounded (ROUNDS x servers x scenarios x about 5 s); every server is stopped by its PID.
+# The body is one { } block, so bash parses all of it before running any: an edit to this file during a run (which
+# broke one run's summary at stop 21) cannot change what the run does.
+{
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$(pwd)/bench/out"
@@ -84,3 +87,5 @@ for kind, title in titles.items():
         print(f"  {name:14} ({scen})  {statistics.median(values):.2f}x   rounds: {' '.join(f'{v:.2f}' for v in values)}")
 PY
 rm -f "$results"
+exit
+}

@@ -11,7 +11,9 @@ namespace Synack.Framing;
 /// <remarks>
 /// Other writers on the connection wait while a batch is open, so keep it to what is at hand: no awaits on the peer
 /// between <see cref="FrameWriter{T}.BeginBatchAsync"/> and <see cref="DisposeAsync"/>. Dispose it exactly once
-/// (<c>await using</c>).
+/// (<c>await using</c>). A read that fails inside the batch (a malformed or oversize frame aborts the connection) is
+/// followed by the batch's own error when it is disposed: a closed connection, whose message and
+/// <see cref="Connections.Connection.CloseReason"/> name the cause.
 /// </remarks>
 /// <typeparam name="T">The frame type.</typeparam>
 public readonly struct FrameBatch<T> : IAsyncDisposable

@@ -137,4 +137,48 @@ public sealed class FrameBatchOverSocketsTests
         Assert.Contains(batchError.Kind, new[] { ErrorKind.Reset, ErrorKind.Closed });
         Assert.Contains(writeError.Kind, new[] { ErrorKind.Reset, ErrorKind.Closed });
     }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task AnOversizeHeaderMetInsideABatchAbortsTheConnectionAndTheBatchsErrorNamesThatReason(SynackTransport transport)
+    {
+        var caught = new TaskCompletionSource<SynackException>();
+        var serverSide = new TaskCompletionSource<Connection>();
+        var small = new LengthFieldCodec(new LengthFieldOptions { LengthFieldSize = LengthFieldSize.Four, MaxFrameLength = 64 });
+        await using var server = Loopback.StartServer(async c =>
+        {
+            serverSide.SetResult(c);
+            FrameReader<ReadOnlySequence<byte>> reader = c.CreateFrameReader(small);
+            FrameWriter<ReadOnlyMemory<byte>> writer = c.CreateFrameWriter<ReadOnlyMemory<byte>>(small);
+            try
+            {
+                while (await reader.ReadAsync())
+                {
+                    await using FrameBatch<ReadOnlyMemory<byte>> batch = await writer.BeginBatchAsync();
+                    do
+                    {
+                        batch.Write(reader.Current.ToArray());
+                    }
+                    while (reader.TryRead()); // the second frame's header claims 1 MiB
+                }
+            }
+            catch (SynackException e)
+            {
+                caught.SetResult(e);
+            }
+        }, o => o.Transport = transport);
+
+        byte[] wire = [.. Encode(["ok"u8.ToArray()]), 0, 0x10, 0, 0, 1, 2, 3];
+        using Socket client = await Loopback.ConnectRawAsync(server.EndPoint());
+        await client.SendAsync(wire);
+
+        SynackException error = await caught.Task.Within();
+        Connection connection = await serverSide.Task.Within();
+        Assert.Equal(CloseReason.LimitExceeded, await connection.ClosedWithin());
+        Assert.Contains(error.Kind, new[] { ErrorKind.LimitExceeded, ErrorKind.Closed });
+        if (error.Kind == ErrorKind.Closed)
+        {
+            Assert.Contains(nameof(CloseReason.LimitExceeded), error.Message); // disposing the batch reported the abort's cause
+        }
+    }
 }
