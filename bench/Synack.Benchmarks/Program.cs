@@ -1,4 +1,4 @@
-// Codec micro-benchmarks: decode and encode throughput per frame and allocations (MemoryDiagnoser).
+// Micro-benchmarks: codec decode and encode per frame, and the bench client's own work per reply (MemoryDiagnoser).
 //   dotnet run -c Release --project bench/Synack.Benchmarks -- --filter '*' [--job short]
 using BenchmarkDotNet.Running;
 

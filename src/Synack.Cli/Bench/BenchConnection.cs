@@ -23,6 +23,9 @@ namespace Synack.Cli.Bench;
 internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter, IBenchConversation conversation, BenchSchedule schedule, BenchRecorders recorders) : IInlineHandler
 {
     private readonly long[] _sentAt = new long[pipeline];
+    private readonly bool _openLoop = schedule.OpenLoop;
+    private int _sendSlot;    // _sent % pipeline and _received % pipeline, kept as they advance (a division per use
+    private int _receiveSlot; // otherwise: BenchClientBenchmarks, stop 21)
     private long _sent;
     private long _received;
     private long _measured;
@@ -118,9 +121,10 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
             switch (conversation.TryReadReply(ref reader, _received, out string? failure))
             {
                 case OperationStatus.Done:
-                    Completed(connection, output, now);
-                    break;
+                    Completed(connection, now);
+                    continue;
                 case OperationStatus.NeedMoreData:
+                    SendAfterReplies(connection, output, now);
                     return reader.Consumed;
                 default:
                     Fail(failure ?? "protocol");
@@ -129,14 +133,33 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
             }
         }
 
-        if (!_done && reader.Remaining > 0 && _received == _sent)
+        if (!_done && reader.Remaining > 0)
         {
-            Fail("unexpected"); // bytes nobody asked for: not an answer to any request
+            Fail("unexpected"); // bytes after the last reply due: not an answer to any request sent
             connection.Abort();
             return input.Length;
         }
 
+        SendAfterReplies(connection, output, now);
         return reader.Consumed;
+    }
+
+    /// <summary>
+    /// Refills the slots the batch's replies freed, in one pass after all of them (not one pass per reply:
+    /// BenchClientBenchmarks, stop 21); once sending has stopped and every reply is in, finishes.
+    /// </summary>
+    private void SendAfterReplies(Connection connection, IBufferWriter<byte> output, long now)
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        SendDue(output, now);
+        if (now >= schedule.SendUntil && _received == _sent)
+        {
+            Finish(connection);
+        }
     }
 
     public void OnEndOfStream(Connection connection, ReadOnlySequence<byte> unconsumed, IBufferWriter<byte> output)
@@ -156,11 +179,12 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
         }
     }
 
-    private void Completed(Connection connection, IBufferWriter<byte> output, long now)
+    private void Completed(Connection connection, long now)
     {
         long seq = _received;
-        long sentAt = _sentAt[seq % pipeline];
-        if (schedule.OpenLoop)
+        long sentAt = _sentAt[_receiveSlot];
+        _receiveSlot = _receiveSlot + 1 == pipeline ? 0 : _receiveSlot + 1;
+        if (_openLoop)
         {
             // Open loop: a request belongs to the window it was scheduled in (wrk2 records every scheduled request), so a
             // reply that arrives after the window still counts for it, and a client that was descheduled for a moment
@@ -185,13 +209,6 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
         {
             Reopen = now < schedule.SendUntil; // the slot goes on with a new connection
             Finish(connection);
-            return;
-        }
-
-        SendDue(output, now);
-        if (now >= schedule.SendUntil && _received == _sent)
-        {
-            Finish(connection);
         }
     }
 
@@ -206,9 +223,10 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
     {
         while (!_done && _sent - _received < pipeline && now < schedule.SendUntil
             && (reconnectAfter is not { } k || _sent < k) && !conversation.ServerCloses
-            && (!schedule.OpenLoop || schedule.Intended(id, _sent) <= now))
+            && (!_openLoop || schedule.Intended(id, _sent) <= now))
         {
-            _sentAt[_sent % pipeline] = now;
+            _sentAt[_sendSlot] = now;
+            _sendSlot = _sendSlot + 1 == pipeline ? 0 : _sendSlot + 1;
             conversation.WriteRequest(output, _sent);
             Volatile.Write(ref _sent, _sent + 1);
         }

@@ -36,6 +36,81 @@ public sealed class LoadModelTests
         }
     }
 
+    [Theory]
+    [InlineData("raw", 32)]
+    [InlineData("line", 7)]
+    [InlineData("length", 1000)]
+    [InlineData("raw", 1)]
+    public void AReplyIsMatchedInPlaceOrAcrossTwoBuffersAndAnotherMessageOrAFlippedByteIsRefused(string name, int size)
+    {
+        var pattern = new MessagePattern(connection: 9, size, Enum.Parse<FramingMode>(name, ignoreCase: true));
+        byte[] scratch = new byte[pattern.WireSize];
+        foreach (long seq in new long[] { 0, 1, 5, 137, int.MaxValue, 1L << 40 })
+        {
+            byte[] wire = new byte[pattern.WireSize];
+            pattern.Fill(wire, seq);
+
+            var whole = new System.Buffers.SequenceReader<byte>(new System.Buffers.ReadOnlySequence<byte>(wire));
+            Assert.True(pattern.TryMatch(ref whole, seq, scratch));
+            Assert.Equal(wire.Length, whole.Consumed);
+
+            var split = new System.Buffers.SequenceReader<byte>(TwoSegments(wire, wire.Length / 2));
+            Assert.True(pattern.TryMatch(ref split, seq, scratch));
+            Assert.Equal(wire.Length, split.Consumed);
+
+            byte[] flipped = (byte[])wire.Clone();
+            flipped[^1] ^= 0x01;
+            var corrupt = new System.Buffers.SequenceReader<byte>(new System.Buffers.ReadOnlySequence<byte>(flipped));
+            Assert.False(pattern.TryMatch(ref corrupt, seq, scratch));
+            Assert.Equal(0, corrupt.Consumed);
+        }
+
+        if (size > 1)
+        {
+            byte[] next = new byte[pattern.WireSize];
+            pattern.Fill(next, 6);
+            var wrong = new System.Buffers.SequenceReader<byte>(new System.Buffers.ReadOnlySequence<byte>(next));
+            Assert.False(pattern.TryMatch(ref wrong, 5, scratch)); // message 6 where 5 was due: reordered or duplicated
+        }
+    }
+
+    [Fact]
+    public void ConsecutiveMessagesOfOneConnectionNeverShareTheirPayloadOffsetForSizesFrom32Up()
+    {
+        // The offset moves by 31 per message (mod size): for size >= 32 two consecutive messages always differ in offset,
+        // so a duplicated or skipped reply fails verification unless the pattern itself repeats.
+        foreach (int size in new[] { 32, 33, 64, 1000, 65536 })
+        {
+            var pattern = new MessagePattern(connection: 2, size, FramingMode.Raw);
+            byte[] a = new byte[size], b = new byte[size];
+            for (long seq = 0; seq < 200; seq++)
+            {
+                pattern.Fill(a, seq);
+                pattern.Fill(b, seq + 1);
+                Assert.NotEqual(a, b);
+            }
+        }
+    }
+
+    private static System.Buffers.ReadOnlySequence<byte> TwoSegments(byte[] bytes, int cut)
+    {
+        var first = new Segment(bytes.AsMemory(0, cut), 0);
+        var second = new Segment(bytes.AsMemory(cut), cut);
+        first.SetNext(second);
+        return new System.Buffers.ReadOnlySequence<byte>(first, 0, second, second.Memory.Length);
+    }
+
+    private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public void SetNext(Segment next) => Next = next;
+    }
+
     [Fact]
     public void WritingAMessageIntoALargerBufferPutsTheTrailerAtTheMessagesEnd()
     {

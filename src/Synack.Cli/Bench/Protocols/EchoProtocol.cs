@@ -27,8 +27,7 @@ internal sealed class EchoProtocol(int size, FramingMode framing) : IBenchProtoc
                 return OperationStatus.NeedMoreData;
             }
 
-            pattern.Fill(_expected, seq);
-            if (!input.IsNext(_expected, advancePast: true))
+            if (!pattern.TryMatch(ref input, seq, _expected))
             {
                 failure = "corrupt";
                 return OperationStatus.InvalidData;
