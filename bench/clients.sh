@@ -11,6 +11,8 @@
 #   CLIENT=async TARGETS=echo SCENARIOS="b c" bash bench/clients.sh   (the synack side is an async SynackClient echo client on
 #                                             epoll, `EchoServers async-client`, instead of synack bench: issue 12's client row)
 # Loopback only; bounded (ROUNDS x scenarios x 2 x about 5 s, each client under `timeout`); servers are stopped by PID.
+# One { } block, so bash parses all of it before running any: an edit during a run cannot change it (as pairs.sh).
+{
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$(pwd)/bench/out"
@@ -133,3 +135,5 @@ for (kind, scen), values in sorted(ratios.items()):
     print(f"  {kind:10} ({scen})  {statistics.median(values):.2f}x   rounds: {' '.join(f'{v:.2f}' for v in values)}")
 PY
 rm -f "$results"
+exit
+}

@@ -7,6 +7,8 @@
 #
 #   ROUNDS=3 bash bench/tls.sh
 # Loopback only; each bench run is bounded (-d, under `timeout`); servers are stopped by their PID.
+# One { } block, so bash parses all of it before running any: an edit during a run cannot change it (as pairs.sh).
+{
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-3}
@@ -39,3 +41,5 @@ for ((r = 1; r <= rounds; r++)); do
     done
   done
 done
+exit
+}
