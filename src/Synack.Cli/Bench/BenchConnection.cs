@@ -74,11 +74,7 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
             recorders.CountConnect();
         }
 
-        SendDue(output, now);
-        if (now >= schedule.SendUntil && _sent == _received)
-        {
-            Finish(connection); // connected after sending stopped (a late reconnect): nothing to wait for
-        }
+        SendDueOrFinish(connection, output, now); // connected after sending stopped (a late reconnect): finishes at once
     }
 
     /// <summary>
@@ -87,12 +83,7 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
     /// </summary>
     public void Pace(Connection connection, IBufferWriter<byte> output)
     {
-        long now = Stopwatch.GetTimestamp();
-        SendDue(output, now);
-        if (!_done && now >= schedule.SendUntil && _received == _sent)
-        {
-            Finish(connection);
-        }
+        SendDueOrFinish(connection, output, Stopwatch.GetTimestamp());
     }
 
     public long OnReceived(Connection connection, ReadOnlySequence<byte> input, IBufferWriter<byte> output)
@@ -124,7 +115,7 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
                     Completed(connection, now);
                     continue;
                 case OperationStatus.NeedMoreData:
-                    SendAfterReplies(connection, output, now);
+                    SendDueOrFinish(connection, output, now);
                     return reader.Consumed;
                 default:
                     Fail(failure ?? "protocol");
@@ -140,15 +131,15 @@ internal sealed class BenchConnection(int id, int pipeline, int? reconnectAfter,
             return input.Length;
         }
 
-        SendAfterReplies(connection, output, now);
+        SendDueOrFinish(connection, output, now);
         return reader.Consumed;
     }
 
     /// <summary>
-    /// Refills the slots the batch's replies freed, in one pass after all of them (not one pass per reply:
+    /// Fills the free slots (after a batch of replies: in one pass after all of them, not one per reply,
     /// BenchClientBenchmarks, stop 21); once sending has stopped and every reply is in, finishes.
     /// </summary>
-    private void SendAfterReplies(Connection connection, IBufferWriter<byte> output, long now)
+    private void SendDueOrFinish(Connection connection, IBufferWriter<byte> output, long now)
     {
         if (_done)
         {

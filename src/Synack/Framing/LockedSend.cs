@@ -20,28 +20,13 @@ internal static class LockedSend
     /// <exception cref="SynackException">The connection was reset or closed for sending.</exception>
     public static ValueTask WriteAsync<TState>(IFrameHost host, Action<IBufferWriter<byte>, TState> write, TState state, CancellationToken cancellationToken)
     {
-        SendGate sendLock = host.SendLock;
-        if (cancellationToken.IsCancellationRequested || !sendLock.TryEnter())
-        {
-            return WriteSlowAsync(host, write, state, cancellationToken);
-        }
-
-        PipeWriter output;
-        try
-        {
-            output = host.OpenOutput();
-            write(output, state);
-        }
-        catch (Exception e)
-        {
-            sendLock.Release();
-            return ValueTask.FromException(Classified(host, e));
-        }
-
-        return FlushAndReleaseAsync(host, output, cancellationToken);
+        ValueTask<PipeWriter> opening = OpenAsync(host, cancellationToken);
+        return opening.IsCompletedSuccessfully
+            ? WriteThenFlush(host, opening.Result, write, state, cancellationToken)
+            : WriteSlowAsync(host, opening, write, state, cancellationToken);
     }
 
-    /// <summary>Takes the send lock and opens the output for several writes (<see cref="FrameWriter{T}.BeginBatchAsync"/>).</summary>
+    /// <summary>Takes the send lock and opens the output: for one write (<see cref="WriteAsync"/>) or several (<see cref="FrameWriter{T}.BeginBatchAsync"/>).</summary>
     /// <exception cref="SynackException">The connection is closed for sending (the lock is not held then).</exception>
     public static ValueTask<PipeWriter> OpenAsync(IFrameHost host, CancellationToken cancellationToken)
     {
@@ -113,30 +98,27 @@ internal static class LockedSend
         }
     }
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    private static async ValueTask WriteSlowAsync<TState>(IFrameHost host, Action<IBufferWriter<byte>, TState> write, TState state, CancellationToken cancellationToken)
+    /// <summary>Under the send lock, taken: writes, then flushes and releases (the lock is released on any failure).</summary>
+    private static ValueTask WriteThenFlush<TState>(IFrameHost host, PipeWriter output, Action<IBufferWriter<byte>, TState> write, TState state, CancellationToken cancellationToken)
     {
-        SendGate sendLock = host.SendLock;
-        await sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        ValueTask<FlushResult> flush;
         try
         {
-            PipeWriter output = host.OpenOutput();
             write(output, state);
-            flush = output.FlushAsync(cancellationToken);
         }
-        catch (Exception e) when (IsSocketLevel(e))
+        catch (Exception e)
         {
-            sendLock.Release();
-            throw host.Classify(e);
-        }
-        catch
-        {
-            sendLock.Release();
-            throw;
+            host.SendLock.Release();
+            return ValueTask.FromException(Classified(host, e));
         }
 
-        await FinishAsync(host, sendLock, flush).ConfigureAwait(false);
+        return FlushAndReleaseAsync(host, output, cancellationToken);
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask WriteSlowAsync<TState>(IFrameHost host, ValueTask<PipeWriter> opening, Action<IBufferWriter<byte>, TState> write, TState state, CancellationToken cancellationToken)
+    {
+        PipeWriter output = await opening.ConfigureAwait(false);
+        await WriteThenFlush(host, output, write, state, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Awaits the flush (under the send lock), then releases the lock; a refused or failed flush is the connection's error.</summary>
