@@ -15,6 +15,9 @@ namespace Synack.Transport.Epoll;
 /// </remarks>
 internal sealed class EpollStream(Socket socket, EpollRegistration registration, EpollSender sender) : Stream
 {
+    private bool _drained;   // the last recv() emptied the socket (unknown at first: the handshake's reads find out)
+    private int _drainedAt;  // the input signal's sequence before that recv(): a newer edge means more bytes
+
     public override bool CanRead => true;
 
     public override bool CanWrite => true;
@@ -25,11 +28,28 @@ internal sealed class EpollStream(Socket socket, EpollRegistration registration,
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A zero-byte read is SslStream's wait for the next record (it reads into an empty buffer first, so that an idle
+    /// connection holds no read buffer): after a read that emptied the socket it waits for the loop's next input edge,
+    /// with no syscall, and otherwise completes at once. The runtime's sockets answer it with a recv(MSG_PEEK) of one
+    /// byte, which made TLS on epoll three recv()s per 32-byte message at -c 50 -P 1, two of them EAGAIN or a peek
+    /// (strace and perf stat, docs/benchmarks.md, stop 22).
+    /// </summary>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty && !cancellationToken.CanBeCanceled)
+        {
+            return _drained ? registration.Readable.WaitForEdgeAsync(_drainedAt) : default;
+        }
+
+        return ReadCoreAsync(buffer, cancellationToken);
+    }
+
+    private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         try
         {
-            return await ReceiveAsync(socket, registration, buffer, cancellationToken).ConfigureAwait(false);
+            return await ReceiveAsync(socket, registration, buffer, cancellationToken, this).ConfigureAwait(false);
         }
         catch (SocketException e)
         {
@@ -42,7 +62,8 @@ internal sealed class EpollStream(Socket socket, EpollRegistration registration,
     /// count (0 at the peer's FIN), or a <see cref="SocketException"/>. A cancelled wait closes the input signal (see the
     /// remarks) and throws <see cref="OperationCanceledException"/>.
     /// </summary>
-    public static async ValueTask<int> ReceiveAsync(Socket socket, EpollRegistration registration, Memory<byte> buffer, CancellationToken cancellationToken)
+    public static async ValueTask<int> ReceiveAsync(Socket socket, EpollRegistration registration, Memory<byte> buffer, CancellationToken cancellationToken,
+        EpollStream? tracker = null)
     {
         using CancellationTokenRegistration cancel = CloseOnCancel(registration.Readable, cancellationToken);
         while (true)
@@ -52,6 +73,14 @@ internal sealed class EpollStream(Socket socket, EpollRegistration registration,
             int received = socket.Receive(buffer.Span, SocketFlags.None, out SocketError error);
             if (error == SocketError.Success)
             {
+                if (tracker is not null)
+                {
+                    // As EpollSocketStream's pump: a read that did not fill the buffer emptied the socket, unless the
+                    // peer's FIN or an error is pending (recv() reports those only when called again).
+                    tracker._drained = received < buffer.Length && received > 0 && !registration.InputEnding;
+                    tracker._drainedAt = seen;
+                }
+
                 return received;
             }
 
