@@ -31,6 +31,8 @@ internal sealed class EpollSocketStream : ISocketStream
     /// <summary>Waits for an input edge newer than the last read that emptied the socket (else it may hold more).</summary>
     public ValueTask<int> WaitForInputAsync() => _inputDrained ? _registration.Readable.WaitForEdgeAsync(_inputDrainedAt) : default;
 
+    // Pooled, as the TLS adapter's reads (TlsAllocationTests): the pump's read waits here for every message.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReceiveAsync(Memory<byte> buffer)
     {
         ReadinessSignal readable = _registration.Readable;

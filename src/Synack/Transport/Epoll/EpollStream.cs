@@ -45,6 +45,7 @@ internal sealed class EpollStream(Socket socket, EpollRegistration registration,
         return ReadCoreAsync(buffer, cancellationToken);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         try
@@ -62,6 +63,7 @@ internal sealed class EpollStream(Socket socket, EpollRegistration registration,
     /// count (0 at the peer's FIN), or a <see cref="SocketException"/>. A cancelled wait closes the input signal (see the
     /// remarks) and throws <see cref="OperationCanceledException"/>.
     /// </summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<int> ReceiveAsync(Socket socket, EpollRegistration registration, Memory<byte> buffer, CancellationToken cancellationToken,
         EpollStream? tracker = null)
     {
