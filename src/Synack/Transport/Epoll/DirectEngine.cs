@@ -198,9 +198,9 @@ internal sealed class DirectEngine : ConnectionEngine, IEpollListener
     /// <summary>The error for a transfer on a socket already closed here.</summary>
     public Exception ClosedError() => Classify(new ObjectDisposedException(nameof(Socket)), "write");
 
-    public void OnReceived(int count) => Meter.OnReceivedInline(count, Time.GetTimestamp());
+    public void OnReceived(int count) => Meter.OnReceivedInline(count, _registration.Loop.Now(Time));
 
-    public void OnSentBytes(int count) => Meter.OnSentInline(count, Time.GetTimestamp());
+    public void OnSentBytes(int count) => Meter.OnSentInline(count, _registration.Loop.Now(Time));
 
     public void OnSendIdle()
     {

@@ -87,7 +87,7 @@ internal sealed partial class InlineEngine
                 return;
             }
 
-            Meter.OnReceivedInline(received, Time.GetTimestamp());
+            Meter.OnReceivedInline(received, _registration.Loop.Now(Time));
             Handle(buffer, offset + received, buffers.Output);
 
             // A read that did not fill the buffer emptied the socket, unless the peer's FIN or an error is pending (recv

@@ -38,7 +38,7 @@ internal sealed partial class InlineEngine
             int sent = Options.SocketCalls.Send(_registration.Fd, data, out SocketError error);
             if (error == SocketError.Success)
             {
-                Meter.OnSentInline(sent, Time.GetTimestamp());
+                Meter.OnSentInline(sent, _registration.Loop.Now(Time));
                 data = data[sent..];
             }
             else if (error != SocketError.WouldBlock)
@@ -115,7 +115,7 @@ internal sealed partial class InlineEngine
                     return false;
                 }
 
-                Meter.OnSentInline(sent, Time.GetTimestamp());
+                Meter.OnSentInline(sent, _registration.Loop.Now(Time));
                 _queuedStart += sent;
                 if (_queuedStart == _queuedEnd)
                 {
