@@ -14,8 +14,7 @@ internal sealed class EpollSocketStream : ISocketStream
     private readonly Socket _socket;
     private readonly EpollRegistration _registration;
     private readonly EpollSender _sender;
-    private bool _inputDrained = true; // nothing read yet: wait for the first input edge
-    private int _inputDrainedAt;
+    private readonly InputDrain _drain = new(drained: true); // nothing read yet: wait for the first input edge
 
     /// <summary>Moves <paramref name="socket"/> to <paramref name="loop"/>: non-blocking and registered (before the engine starts).</summary>
     public EpollSocketStream(Socket socket, EpollLoop loop)
@@ -29,35 +28,10 @@ internal sealed class EpollSocketStream : ISocketStream
     public bool ClosesOnLoopThread => true;
 
     /// <summary>Waits for an input edge newer than the last read that emptied the socket (else it may hold more).</summary>
-    public ValueTask<int> WaitForInputAsync() => _inputDrained ? _registration.Readable.WaitForEdgeAsync(_inputDrainedAt) : default;
+    public ValueTask<int> WaitForInputAsync() => _drain.WaitForInputAsync(_registration.Readable);
 
-    // Pooled, as the TLS adapter's reads (TlsAllocationTests): the pump's read waits here for every message.
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> ReceiveAsync(Memory<byte> buffer)
-    {
-        ReadinessSignal readable = _registration.Readable;
-        while (true)
-        {
-            int seen = readable.Sequence;
-            int received = _socket.Receive(buffer.Span, SocketFlags.None, out SocketError error);
-            if (error == SocketError.Success)
-            {
-                // A read that did not fill the buffer emptied the socket: wait for the next edge before reading again.
-                // One that filled it reads again at once, as a level-triggered loop would, and so does any read once
-                // the peer's FIN or an error is pending (recv reports those only when called again).
-                _inputDrained = received < buffer.Length && received > 0 && !_registration.InputEnding;
-                _inputDrainedAt = seen;
-                return received;
-            }
-
-            if (error != SocketError.WouldBlock)
-            {
-                throw new SocketException((int)error);
-            }
-
-            await readable.WaitAsync(seen).ConfigureAwait(false);
-        }
-    }
+    /// <summary>One recv(), waiting for input edges on EAGAIN; a read that emptied the socket makes the next <see cref="WaitForInputAsync"/> wait.</summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer) => EpollStream.ReceiveAsync(_socket, _registration, buffer, CancellationToken.None, _drain);
 
     public ValueTask<int> ReceivePreambleAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         EpollStream.ReceiveAsync(_socket, _registration, buffer, cancellationToken);

@@ -15,8 +15,7 @@ namespace Synack.Transport.Epoll;
 /// </remarks>
 internal sealed class EpollStream(Socket socket, EpollRegistration registration, EpollSender sender) : Stream
 {
-    private bool _drained;   // the last recv() emptied the socket (unknown at first: the handshake's reads find out)
-    private int _drainedAt;  // the input signal's sequence before that recv(): a newer edge means more bytes
+    private readonly InputDrain _drain = new(drained: false); // unknown at first: the handshake's reads find out
 
     public override bool CanRead => true;
 
@@ -39,7 +38,7 @@ internal sealed class EpollStream(Socket socket, EpollRegistration registration,
     {
         if (buffer.IsEmpty && !cancellationToken.CanBeCanceled)
         {
-            return _drained ? registration.Readable.WaitForEdgeAsync(_drainedAt) : default;
+            return _drain.WaitForInputAsync(registration.Readable);
         }
 
         return ReadCoreAsync(buffer, cancellationToken);
@@ -50,7 +49,7 @@ internal sealed class EpollStream(Socket socket, EpollRegistration registration,
     {
         try
         {
-            return await ReceiveAsync(socket, registration, buffer, cancellationToken, this).ConfigureAwait(false);
+            return await ReceiveAsync(socket, registration, buffer, cancellationToken, _drain).ConfigureAwait(false);
         }
         catch (SocketException e)
         {
@@ -61,11 +60,11 @@ internal sealed class EpollStream(Socket socket, EpollRegistration registration,
     /// <summary>
     /// One recv() on a socket watched by <paramref name="registration"/>, waiting for input edges on EAGAIN: the byte
     /// count (0 at the peer's FIN), or a <see cref="SocketException"/>. A cancelled wait closes the input signal (see the
-    /// remarks) and throws <see cref="OperationCanceledException"/>.
+    /// remarks) and throws <see cref="OperationCanceledException"/>. A successful read is told to <paramref name="drain"/>, if any.
     /// </summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<int> ReceiveAsync(Socket socket, EpollRegistration registration, Memory<byte> buffer, CancellationToken cancellationToken,
-        EpollStream? tracker = null)
+        InputDrain? drain = null)
     {
         using CancellationTokenRegistration cancel = CloseOnCancel(registration.Readable, cancellationToken);
         while (true)
@@ -75,14 +74,7 @@ internal sealed class EpollStream(Socket socket, EpollRegistration registration,
             int received = socket.Receive(buffer.Span, SocketFlags.None, out SocketError error);
             if (error == SocketError.Success)
             {
-                if (tracker is not null)
-                {
-                    // As EpollSocketStream's pump: a read that did not fill the buffer emptied the socket, unless the
-                    // peer's FIN or an error is pending (recv() reports those only when called again).
-                    tracker._drained = received < buffer.Length && received > 0 && !registration.InputEnding;
-                    tracker._drainedAt = seen;
-                }
-
+                drain?.OnReceived(received, buffer.Length, seen, registration.InputEnding);
                 return received;
             }
 

@@ -74,9 +74,9 @@ internal sealed class TlsShutdownFence
 
     private void Exit() => Volatile.Write(ref _held, 0);
 
-    /// <summary>A read that will wait on the socket: the fence is let go for the wait and taken again before SslStream resumes.</summary>
     // Pooled: every TLS read that waits for the next record comes here, and an unpooled box per wait was most of the 544 B
     // a 32-byte TLS echo allocated per round trip (TlsAllocationTests).
+    /// <summary>A read that will wait on the socket: the fence is let go for the wait and taken again before SslStream resumes.</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> WaitOutsideAsync(ValueTask<int> pending)
     {
