@@ -12,6 +12,8 @@ internal sealed class ProxiedConnection
     private readonly IReadOnlyList<Fault> _faults;
     private readonly CancellationTokenSource _ended = new();
     private int _finished;
+    private int _finSentToClient;
+    private int _finSentUpstream;
 
     public ProxiedConnection(Socket client, Socket upstream, IReadOnlyList<Fault> faults, TimeProvider time)
     {
@@ -81,6 +83,7 @@ internal sealed class ProxiedConnection
         Func<ReadOnlyMemory<byte>, ValueTask> forward = chunk => SendAllAsync(to, chunk);
         Func<ValueTask> end = () =>
         {
+            Volatile.Write(ref to == _client ? ref _finSentToClient : ref _finSentUpstream, 1);
             to.Shutdown(SocketShutdown.Send); // half-close passes through: the other direction keeps flowing
             return ValueTask.CompletedTask;
         };
@@ -106,6 +109,12 @@ internal sealed class ProxiedConnection
                 int received = await from.ReceiveAsync(buffer, SocketFlags.None, Ended).ConfigureAwait(false);
                 if (received == 0)
                 {
+                    if (Volatile.Read(ref from == _client ? ref _finSentToClient : ref _finSentUpstream) == 0 && TcpState.EndedByReset(from))
+                    {
+                        Reset(); // the other direction's send() took the RST's ECONNRESET: still a reset, not a FIN
+                        return;
+                    }
+
                     await end().ConfigureAwait(false);
                     return;
                 }
