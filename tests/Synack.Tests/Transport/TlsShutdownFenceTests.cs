@@ -52,6 +52,32 @@ public sealed class TlsShutdownFenceTests
     }
 
     [Fact]
+    public async Task AWaitingShutdownEntersBeforeAReadThatArrivesAfterIt()
+    {
+        var fence = new TlsShutdownFence();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        fence.EnterRead(); // a read is inside
+
+        Task shutdown = Task.Run(() => fence.RunExclusive(() =>
+        {
+            order.Enqueue("shutdown");
+            return Task.CompletedTask;
+        }));
+        await WaitUntil(() => fence.ShutdownWaits);
+
+        Task secondRead = Task.Run(() =>
+        {
+            fence.EnterRead();
+            order.Enqueue("read");
+            fence.ExitRead();
+        });
+        fence.ExitRead(); // the first read ends while both wait: the shutdown goes first
+
+        await Task.WhenAll(shutdown, secondRead).WaitAsync(Bound);
+        Assert.Equal(["shutdown", "read"], order.ToArray());
+    }
+
+    [Fact]
     public async Task AReadWaitingOnTheSocketLetsTheShutdownThroughAndTakesTheFenceBackBeforeSslStreamResumes()
     {
         var fence = new TlsShutdownFence();
@@ -108,6 +134,15 @@ public sealed class TlsShutdownFenceTests
 
         Assert.NotNull(thrown);
         Assert.False(fence.IsHeld);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(Bound);
+        while (!condition())
+        {
+            await Task.Delay(1, timeout.Token); // polling a spinning thread's flag: there is no event to wait on
+        }
     }
 
     /// <summary>An inner stream whose reads wait until the test says bytes arrived.</summary>
