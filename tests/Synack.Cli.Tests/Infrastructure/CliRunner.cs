@@ -28,9 +28,9 @@ internal static class CliRunner
     /// <summary>
     /// Runs <c>synack bench ARGS --json FILE</c> in a child process; returns what it printed and the JSON report. For the
     /// runs that hold a rate: in this test host, a bench run after others (a 50M/s flood, or the whole class on epoll)
-    /// reached 60-95 % of its rate now and then. The test host is tiered, unlike the CLI: after the flood its tiered
-    /// compilation thread kept 22 %, 10 % and 6 % of a core busy in the next three seconds (sampled from /proc, stop 20),
-    /// beside the next run's pinned loops. A child process runs the CLI as users do, with nothing before it.
+    /// reached 60-95 % of its rate now and then: after the flood the test host's tiered compilation thread kept 22 %,
+    /// 10 % and 6 % of a core busy in the next three seconds (sampled from /proc, stop 20), beside the next run's pinned
+    /// loops. A child process runs the CLI as users do, with its own runtime settings and nothing before it.
     /// </summary>
     public static async Task<(string Output, System.Text.Json.JsonElement Report)> BenchInChildAsync(params string[] args)
     {
