@@ -28,13 +28,25 @@ public static class ConnectionHandlers
             connection.SetIdle(false); // (if the read throws, the connection is dead and the flag no longer matters)
 
             ReadOnlySequence<byte> buffer = read.Buffer;
-            foreach (ReadOnlyMemory<byte> segment in buffer)
+            FlushResult flush;
+            if (buffer.IsSingleSegment)
             {
-                output.Write(segment.Span);
+                // WriteAsync, not Write + FlushAsync: the epoll engine sends a large write from the input's own memory, as
+                // C's echo sends from its receive buffer (the copy was 10 % of the async echo's samples at (d)). A pipe
+                // copies as before. The input is advanced after the flush: a stream's writer may hold the memory till then.
+                flush = await output.WriteAsync(buffer.First).ConfigureAwait(false);
+                input.AdvanceTo(buffer.End);
             }
+            else
+            {
+                foreach (ReadOnlyMemory<byte> segment in buffer)
+                {
+                    output.Write(segment.Span);
+                }
 
-            input.AdvanceTo(buffer.End);
-            FlushResult flush = await output.FlushAsync().ConfigureAwait(false);
+                input.AdvanceTo(buffer.End);
+                flush = await output.FlushAsync().ConfigureAwait(false);
+            }
             if (read.IsCompleted || read.IsCanceled || flush.IsCompleted)
             {
                 return;

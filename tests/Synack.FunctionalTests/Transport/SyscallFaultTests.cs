@@ -34,12 +34,13 @@ public class SyscallFaultTests
     }
 
     /// <summary>An echo server on <paramref name="engine"/> whose engines make their calls through <paramref name="calls"/>.</summary>
-    private static SynackServer Echo(Engine engine, ScriptedSocketCalls calls, Observed observed)
+    private static SynackServer Echo(Engine engine, ScriptedSocketCalls calls, Observed observed, Action<ConnectionOptions>? options = null)
     {
         void Configure(ServerOptions o)
         {
             o.Transport = SynackTransport.Epoll;
             o.Connection.SocketCalls = calls;
+            options?.Invoke(o.Connection);
         }
 
         if (engine == Engine.Inline)
@@ -85,6 +86,26 @@ public class SyscallFaultTests
     {
         var calls = new ScriptedSocketCalls(send: n => SyscallFault.Short(n % 7 * 331 + 1));
         await StreamsEchoIntact(engine, calls, clients: 2, size: 512 * 1024, faults: 10);
+    }
+
+    /// <remarks>
+    /// The async echo hands each read to one WriteAsync, which the direct engine sends from the input's memory when it is
+    /// 16 KiB or more (stop 25, the (d) copy). Here the kernel takes a part and then says EAGAIN: the rest must be queued
+    /// in order, behind a send cap smaller than it (so the flush waits), and go out on the output edge.
+    /// </remarks>
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task LargeWritesCutShortByEagainQueueTheirRestInOrderBehindASmallSendCap(Engine engine)
+    {
+        var calls = new ScriptedSocketCalls(send: n => (n % 3) switch
+        {
+            1 => SyscallFault.Short(n % 7 * 2999 + 1),
+            2 => SyscallFault.Fail(SyscallFault.Eagain),
+            _ => SyscallFault.None,
+        });
+        await using SynackServer server = Echo(engine, calls, new Observed(), o => o.MaxPendingSendBytes = 1024);
+        await Loopback.StreamThroughEchoAsync(server.EndPoint(), clients: 3, size: 2 * 1024 * 1024);
+        Assert.True(calls.Injected > 20, $"only {calls.Injected} faults met");
     }
 
     /// <remarks>

@@ -21,6 +21,12 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
     private const int MinimumBufferSize = 4096;
     private const int DeferLimit = 64 * 1024; // past this, a deferred flush sends at once (the C yardstick's read size)
 
+    // From this size a WriteAsync with nothing queued sends from the caller's memory instead of copying it first: a write
+    // this large is worth its own send() (it would pass a quarter of DeferLimit alone), and the copy was the async echo's
+    // largest user-space cost at (d), 64 KiB messages: libc memmove 10.1 % of its samples (docs/benchmarks.md, stop 24).
+    // Smaller writes keep the copy, so that a dispatch's writes still go out as one send().
+    private const int DirectWriteMinimum = 16 * 1024;
+
     private ManualResetValueTaskSourceCore<FlushResult> _core;
     private byte[]? _buffer;
     private int _sendStart;  // the first byte not yet sent
@@ -113,6 +119,63 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
             }
 
             // The rest goes out on output edges.
+            if (Pending <= engine.MaxPendingSendBytes)
+            {
+                return new ValueTask<FlushResult>(default(FlushResult));
+            }
+
+            _core.Reset();
+            _flushWaiting = true;
+            return new ValueTask<FlushResult>(this, _core.Version);
+        }
+    }
+
+    /// <summary>
+    /// Write and flush. A large write with nothing queued before it goes to send() straight from <paramref name="source"/>
+    /// (as C's echo sends from its receive buffer); what the kernel does not take is copied and queued in the same lock
+    /// hold, so the caller's memory is free once this returns, whether or not the flush still waits.
+    /// </summary>
+    public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    {
+        if (source.Length < DirectWriteMinimum)
+        {
+            return base.WriteAsync(source, cancellationToken);
+        }
+
+        lock (engine.Gate)
+        {
+            // Nothing written before it may wait (order) and no memory is lent out (the buffer may go back to the pool); a
+            // pending flush cancellation (it belongs to this flush), a blocked socket or a completed writer take the
+            // ordinary path and its answers.
+            if (_end != _sendStart || _lent || _blocked || _cancelPending || _writerCompleted || _error is not null)
+            {
+                return base.WriteAsync(source, cancellationToken);
+            }
+
+            ReadOnlySpan<byte> rest = source.Span[SendSpan(source.Span)..];
+            if (_error is not null)
+            {
+                throw _error;
+            }
+
+            if (rest.IsEmpty)
+            {
+                engine.OnSendIdle();
+                engine.WatchOutput(false);
+                ReturnBufferIfSent();
+                return new ValueTask<FlushResult>(default(FlushResult));
+            }
+
+            // EAGAIN part way: the rest waits for the output edge that SendSpan asked for, queued before the lock goes.
+            if (_buffer is null || _buffer.Length - _end < rest.Length)
+            {
+                MakeRoom(rest.Length);
+            }
+
+            rest.CopyTo(_buffer.AsSpan(_end));
+            _end += rest.Length;
+            _committed = _end;
+            _lent = false;
             if (Pending <= engine.MaxPendingSendBytes)
             {
                 return new ValueTask<FlushResult>(default(FlushResult));
@@ -244,15 +307,36 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
     /// <summary>send() of the committed bytes until done or EAGAIN (under the lock); true once all are sent.</summary>
     private bool SendCommitted()
     {
-        while (Pending > 0)
+        if (Pending > 0)
+        {
+            _sendStart += SendSpan(_buffer.AsSpan(_sendStart, Pending));
+            if (Pending > 0)
+            {
+                return false;
+            }
+        }
+
+        engine.OnSendIdle();
+        engine.WatchOutput(false); // (a field check unless output edges were being watched)
+        return true;
+    }
+
+    /// <summary>
+    /// send() of <paramref name="data"/> until the kernel took it all, said EAGAIN (output edges are then awaited) or
+    /// failed (<see cref="_error"/> is then set); under the lock. Returns the bytes taken.
+    /// </summary>
+    private int SendSpan(ReadOnlySpan<byte> data)
+    {
+        int taken = 0;
+        while (taken < data.Length)
         {
             if (!engine.CanTransfer)
             {
                 _error ??= engine.ClosedError();
-                return false;
+                break;
             }
 
-            int sent = engine.Calls.Send(engine.Fd, _buffer.AsSpan(_sendStart, Pending), out SocketError error);
+            int sent = engine.Calls.Send(engine.Fd, data[taken..], out SocketError error);
             if (sent < 0)
             {
                 if (error == SocketError.WouldBlock)
@@ -266,21 +350,19 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
                     }
 
                     engine.AwaitWritable();
-                    return false;
+                    break;
                 }
 
                 _error ??= engine.OnOutputFailed(new SocketException((int)error));
-                return false;
+                break;
             }
 
-            _sendStart += sent;
+            taken += sent;
             _blocked = false; // progress (the meter's send clock restarts with it)
             engine.OnSentBytes(sent);
         }
 
-        engine.OnSendIdle();
-        engine.WatchOutput(false); // (a field check unless output edges were being watched)
-        return true;
+        return taken;
     }
 
     /// <summary>Room for <paramref name="needed"/> more bytes: the unsent ones moved to the front, or into a larger buffer.</summary>
