@@ -119,14 +119,7 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
             }
 
             // The rest goes out on output edges.
-            if (Pending <= engine.MaxPendingSendBytes)
-            {
-                return new ValueTask<FlushResult>(default(FlushResult));
-            }
-
-            _core.Reset();
-            _flushWaiting = true;
-            return new ValueTask<FlushResult>(this, _core.Version);
+            return CompletedOrWaitOverCap();
         }
     }
 
@@ -160,30 +153,17 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
 
             if (rest.IsEmpty)
             {
-                engine.OnSendIdle();
-                engine.WatchOutput(false);
+                OnDrained();
                 ReturnBufferIfSent();
                 return new ValueTask<FlushResult>(default(FlushResult));
             }
 
             // EAGAIN part way: the rest waits for the output edge that SendSpan asked for, queued before the lock goes.
-            if (_buffer is null || _buffer.Length - _end < rest.Length)
-            {
-                MakeRoom(rest.Length);
-            }
-
-            rest.CopyTo(_buffer.AsSpan(_end));
-            _end += rest.Length;
+            rest.CopyTo(GetSpan(rest.Length));
+            Advance(rest.Length);
             _committed = _end;
             _lent = false;
-            if (Pending <= engine.MaxPendingSendBytes)
-            {
-                return new ValueTask<FlushResult>(default(FlushResult));
-            }
-
-            _core.Reset();
-            _flushWaiting = true;
-            return new ValueTask<FlushResult>(this, _core.Version);
+            return CompletedOrWaitOverCap();
         }
     }
 
@@ -316,9 +296,28 @@ internal sealed class DirectOutput(DirectEngine engine) : PipeWriter, IValueTask
             }
         }
 
+        OnDrained();
+        return true;
+    }
+
+    /// <summary>Everything committed is sent (under the lock): the send clock stops and output edges are not watched.</summary>
+    private void OnDrained()
+    {
         engine.OnSendIdle();
         engine.WatchOutput(false); // (a field check unless output edges were being watched)
-        return true;
+    }
+
+    /// <summary>After a flush queued bytes (under the lock): done at once, or a wait while more than the cap is pending.</summary>
+    private ValueTask<FlushResult> CompletedOrWaitOverCap()
+    {
+        if (Pending <= engine.MaxPendingSendBytes)
+        {
+            return new ValueTask<FlushResult>(default(FlushResult));
+        }
+
+        _core.Reset();
+        _flushWaiting = true;
+        return new ValueTask<FlushResult>(this, _core.Version);
     }
 
     /// <summary>
